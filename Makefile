@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# imgbuild: `make` builds, `make check` runs every test, `make run` builds the
+# bundled example, `make install` honours PREFIX and DESTDIR.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+CC ?= cc
+
+PKGS := yaml-0.1 zlib libcrypto
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. -Ilib $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lz -lcrypto) -lntfs-3g
+
+OPT_CFLAGS := -O2 -g
+SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+LIB_SRC := $(sort $(wildcard lib/*.c lib/*/*.c platform/*.c platform/*/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+
+REL := build/rel
+SAN := build/san
+
+all: $(REL)/imgbuild
+
+define variant
+$(1)/obj/%.o: %.c $$(wildcard lib/*.h lib/*/*.h platform/*.h)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(BASE_CFLAGS) $(2) $$(CFLAGS) -c $$< -o $$@
+$(1)/libimgbuild.a: $$(patsubst %.c,$(1)/obj/%.o,$$(LIB_SRC))
+	@rm -f $$@
+	ar rcs $$@ $$^
+$(1)/imgbuild: $(1)/obj/bin/imgbuild.o $(1)/libimgbuild.a
+	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
+endef
+$(eval $(call variant,$(REL),$(OPT_CFLAGS)))
+$(eval $(call variant,$(SAN),$(SAN_CFLAGS)))
+
+$(SAN)/tests/%: $(SAN)/obj/tests/unit/%.o $(SAN)/libimgbuild.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+UNIT_BINS := $(patsubst tests/unit/%.c,$(SAN)/tests/%,$(UNIT_SRC))
+
+deps:
+	@scripts/install-deps.sh
+
+# Everything the tests need: the sanitizer build, unit tests and the helpers.
+test-build: $(SAN)/imgbuild $(UNIT_BINS)
+
+check: deps
+	@$(MAKE) --no-print-directory test-build
+	@tests/run-all.sh $(SAN)
+
+run: deps
+	@$(MAKE) --no-print-directory $(REL)/imgbuild
+	$(REL)/imgbuild build recipes/example.yml -o out
+	@echo "images are in ./out:"; ls -l out
+
+bench: deps
+	@$(MAKE) --no-print-directory $(REL)/imgbuild
+	bench/run.sh
+
+install: $(REL)/imgbuild
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(REL)/imgbuild $(DESTDIR)$(BINDIR)/imgbuild
+
+clean:
+	rm -rf build out
+
+.PHONY: all deps test-build check run bench install clean
+.SECONDARY:

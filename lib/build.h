@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Runs a plan: work directory next to the outputs, undo stack, steps in
+ * order, outputs written under temporary names and renamed at the end. */
+#pragma once
+
+#include "error.h"
+#include "plan.h"
+#include "progress.h"
+
+struct ib_build_opts {
+	const char *out_dir;
+	const char *backend; /* "lib" (default) */
+	const struct ib_progress *progress;
+};
+
+/* 0 on success; -1 with err set. On failure nothing is left behind: no work
+ * directory, no temporary file, and earlier outputs of the same name intact. */
+int ib_build(struct ib_plan *plan, const struct ib_build_opts *opts, struct ib_error *err);

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Making filesystems inside the work image. */
+#pragma once
+
+#include <stdint.h>
+
+#include "../error.h"
+#include "../undo.h"
+
+struct ib_mkfs_args {
+	const char *image;     /* raw work image */
+	const char *work_dir;  /* for temporary files */
+	uint64_t offset, size; /* partition, bytes */
+	uint32_t sector_size;
+	uint64_t cluster_size; /* resolved, bytes */
+	const char *label;     /* may be NULL */
+	int fat_bits;          /* 16 or 32 for FAT */
+	uint32_t serial;       /* FAT volume id */
+	struct ib_undo *undo;
+};
+
+/* argv of the program each one runs (for plans and for running), malloc'd,
+ * NULL-terminated; free with ib_argv_free. tmp is the temp file for mkntfs. */
+char **ib_fat_mkfs_argv(const struct ib_mkfs_args *a);
+char **ib_ntfs_mkfs_argv(const struct ib_mkfs_args *a, const char *tmp);
+void ib_argv_free(char **argv);
+
+/* mkfs.fat --offset straight into the image. */
+int ib_fat_mkfs(const struct ib_mkfs_args *a, struct ib_error *err);
+/* mkntfs on a sparse partition-sized temp file (mkntfs cannot write at an
+ * offset), then copy only that file's data extents into the image. */
+int ib_ntfs_mkfs(const struct ib_mkfs_args *a, struct ib_error *err);
+
+/* Copy the allocated extents (SEEK_DATA/SEEK_HOLE) of src_fd into dst_fd at
+ * dst_off. Holes stay holes. Polls ib_interrupted(). */
+int ib_copy_extents(int src_fd, int dst_fd, uint64_t dst_off, struct ib_error *err);
+
+/* Cluster size defaults: what mkntfs and mkfs.fat would pick, made explicit
+ * so the plan shows it. */
+uint64_t ib_ntfs_default_cluster(uint64_t size, uint32_t sector_size);
+uint64_t ib_fat_default_cluster(uint64_t size, uint32_t sector_size, int fat_bits);
+/* Minimum partition size for a filesystem with these parameters (for the
+ * "partition too small for its filesystem" error). */
+uint64_t ib_fs_min_size(int fs_type, uint64_t cluster_size, uint32_t sector_size);

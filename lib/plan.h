@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The plan: a validated recipe resolved into sectors, GUIDs, scanned source
+ * trees and an ordered list of steps with the programs each runs. `imgbuild
+ * plan` prints it; `imgbuild build` executes it. Making a plan touches no
+ * disk. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "guid.h"
+#include "recipe.h"
+#include "srctree.h"
+
+struct ib_plan_part {
+	unsigned number; /* 1-based, as in the table */
+	const struct ib_partition_spec *spec;
+	struct ib_guid type_guid; /* GPT */
+	struct ib_guid part_guid; /* GPT */
+	uint8_t mbr_type;         /* MBR */
+	uint64_t start_lba, end_lba; /* inclusive */
+	uint64_t offset, size;       /* bytes */
+	struct ib_srctree *trees;    /* one per files: entry */
+	uint64_t nfiles, ndirs, bytes;
+	uint64_t cluster_size; /* resolved (0 for no filesystem) */
+	uint32_t fs_serial;    /* FAT volume id (low 32 bits) */
+	uint64_t ntfs_serial;
+};
+
+enum ib_step_kind {
+	IB_STEP_CREATE,    /* sparse work image */
+	IB_STEP_PTABLE,    /* partition table */
+	IB_STEP_MKFS,      /* filesystem on one partition */
+	IB_STEP_FILES,     /* files into one partition */
+	IB_STEP_OUTPUT,    /* one output file */
+};
+
+struct ib_plan_step {
+	enum ib_step_kind kind;
+	char *title;            /* "mkfs ntfs on p3 (windows)" */
+	struct ib_plan_part *part; /* for MKFS/FILES */
+	const struct ib_output_spec *output; /* for OUTPUT */
+	char **argv;            /* the program it runs, NULL-terminated; NULL when done in-process */
+};
+
+struct ib_plan {
+	const struct ib_recipe *recipe;
+	enum ib_table table;
+	uint32_t sector_size;
+	uint64_t disk_size;
+	uint64_t align;
+	struct ib_guid disk_guid;  /* GPT */
+	uint32_t mbr_signature;    /* MBR */
+	uint64_t first_usable_lba, last_usable_lba;
+	struct ib_plan_part *parts;
+	size_t nparts;
+	struct ib_plan_step *steps;
+	size_t nsteps;
+	/* Paths: filled by ib_plan_set_paths (build), placeholders otherwise. */
+	char *out_dir;
+	char *work_dir;
+	char *work_image;
+};
+
+/* Resolve a validated recipe. Layout and source problems (layout larger than
+ * the disk, a partition too small for its filesystem, a missing or special
+ * src, ...) are added to diags at the node that causes them; returns NULL if
+ * there was any. out_dir is where outputs will go (used for paths in argv). */
+struct ib_plan *ib_plan_make(const struct ib_recipe *r, const char *out_dir, struct ib_diags *diags);
+void ib_plan_free(struct ib_plan *p);
+
+/* The final path of an output: <out_dir>/<name>.<ext>. */
+char *ib_plan_output_path(const struct ib_plan *p, const struct ib_output_spec *o);
+/* Every external program the plan runs, NULL-terminated (static strings). */
+const char **ib_plan_tools(const struct ib_plan *p);

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The one way imgbuild runs external programs: posix_spawnp with an argv
+ * array (never a shell), stderr captured for the error message, the exit
+ * status and any killing signal decoded, and SIGINT/SIGTERM honoured while
+ * waiting (the child is killed and the call fails as interrupted). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+struct ib_spawn_opts {
+	bool capture_stdout;      /* collect stdout into result->out */
+	const char *const *env;   /* extra "NAME=VALUE" entries, NULL-terminated; may be NULL */
+	int stdin_fd;             /* -1 (or 0 in a zeroed struct): /dev/null */
+};
+
+struct ib_spawn_result {
+	int exit_status; /* valid when term_signal == 0 */
+	int term_signal; /* the signal that killed the child, or 0 */
+	char *out;       /* captured stdout (NUL-terminated) when asked, else NULL */
+	char *err;       /* captured stderr (NUL-terminated, at most 64 KiB kept) */
+};
+
+/* Run argv[0] (found in PATH) and wait for it. Returns 0 only if it exited
+ * with status 0. Otherwise returns -1 and sets err (exit code 1) to a message
+ * like "mkntfs exited with status 1: <its stderr>" or "mkntfs was killed by
+ * signal 9 (Killed)", or "mkntfs: not found (install the Debian package
+ * ntfs-3g)". result may be NULL; if given, the caller frees it with
+ * ib_spawn_result_free. */
+int ib_spawn(const char *const *argv, const struct ib_spawn_opts *opts, struct ib_spawn_result *result,
+	     struct ib_error *err);
+void ib_spawn_result_free(struct ib_spawn_result *r);
+
+/* Look a program up in PATH; returns a malloc'd absolute path or NULL. */
+char *ib_which(const char *prog);
+/* The Debian package that provides prog, or NULL if unknown. */
+const char *ib_tool_package(const char *prog);
+/* Check that every program in progs (NULL-terminated) is in PATH. Reports all
+ * missing ones at once in err (exit code 3) and returns -1 if any is missing. */
+int ib_tools_check(const char *const *progs, struct ib_error *err);
+/* Render argv as a human-readable command line (quoted where needed), for
+ * plans and logs only: it is never executed. */
+char *ib_argv_format(const char *const *argv);

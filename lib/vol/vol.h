@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Volume backends: put files into a filesystem that lives inside the image,
+ * at a partition's byte offset. One small interface, one file per backend. */
+#pragma once
+
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "../error.h"
+#include "../srctree.h"
+
+struct ib_vol; /* backend-private */
+
+struct ib_vol_target {
+	const char *image;   /* path of the raw work image */
+	uint64_t offset;     /* partition start, bytes */
+	uint64_t size;       /* partition size, bytes */
+	uint32_t sector_size;
+	const char *work_dir; /* for the backend's temporary files */
+};
+
+struct ib_vol_ops {
+	const char *name;
+	int (*open)(struct ib_vol **out, const struct ib_vol_target *t, struct ib_error *err);
+	/* mkdir -p: existing directories are fine. mtime applies to the last component. */
+	int (*mkdir)(struct ib_vol *v, const char *path, const struct timespec *mtime, struct ib_error *err);
+	/* Create or replace the file at path with the contents of src (streamed in
+	 * bounded chunks), with the given mtime. Parent directories exist. */
+	int (*put_file)(struct ib_vol *v, const char *path, const char *src, uint64_t size,
+			const struct timespec *mtime, struct ib_error *err);
+	/* Flush and release. On failure paths it is still called (to free). */
+	int (*close)(struct ib_vol *v, struct ib_error *err);
+};
+
+extern const struct ib_vol_ops ib_vol_ntfs3g_ops; /* libntfs-3g at an offset */
+extern const struct ib_vol_ops ib_vol_fat_ops;    /* mtools on IMAGE@@OFFSET */
+
+/* Replay scanned trees into an open volume, in their (sorted) order. */
+int ib_vol_put_trees(const struct ib_vol_ops *ops, struct ib_vol *v, const struct ib_srctree *trees,
+		     size_t ntrees, struct ib_error *err);
