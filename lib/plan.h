@@ -71,5 +71,10 @@ void ib_plan_free(struct ib_plan *p);
 
 /* The final path of an output: <out_dir>/<name>.<ext>. */
 char *ib_plan_output_path(const struct ib_plan *p, const struct ib_output_spec *o);
+struct ib_mkfs_args;
+/* The mkfs arguments of a partition, as the builder will use them. */
+void ib_plan_mkfs_args(const struct ib_plan *p, const struct ib_plan_part *pp, struct ib_mkfs_args *a);
+/* The temporary file mkntfs formats for a partition (inside the work dir). */
+char *ib_plan_ntfs_tmp(const struct ib_plan *p, const struct ib_plan_part *pp);
 /* Every external program the plan runs, NULL-terminated (static strings). */
 const char **ib_plan_tools(const struct ib_plan *p);

@@ -16,6 +16,7 @@ struct ib_mkfs_args {
 	const char *label;     /* may be NULL */
 	int fat_bits;          /* 16 or 32 for FAT */
 	uint32_t serial;       /* FAT volume id */
+	uint64_t ntfs_serial;  /* NTFS volume serial (0: mkntfs picks one) */
 	struct ib_undo *undo;
 };
 

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Runs a plan. Everything it creates is on the undo stack from the moment it
+ * exists; outputs are written under temporary names in the output directory
+ * and renamed into place only after every step has succeeded. */
+#include "build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "convert.h"
+#include "fs/fs.h"
+#include "ptable/ptable.h"
+#include "spawn.h"
+#include "undo.h"
+#include "vol/vol.h"
+
+struct pending_output {
+	char *tmp, *final;
+	const char *format;
+};
+
+struct build {
+	struct ib_plan *plan;
+	const struct ib_build_opts *opts;
+	struct ib_undo undo;
+	struct pending_output *outs;
+	size_t nouts;
+};
+
+static void rmdir_if_empty(void *path)
+{
+	rmdir(path);
+}
+
+static int make_out_dir(struct build *b, struct ib_error *err)
+{
+	const char *dir = b->plan->out_dir;
+	if (mkdir(dir, 0777) == 0) {
+		/* We made it: take it away again if the build leaves it empty. */
+		ib_undo_push_fn(&b->undo, rmdir_if_empty, (void *)dir);
+		return 0;
+	}
+	if (errno != EEXIST)
+		return ib_fail_errno(err, -errno, "cannot create the output directory '%s'", dir);
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return ib_fail(err, IB_EXIT_FAIL, "output path '%s' exists and is not a directory", dir);
+	return 0;
+}
+
+static int step_create(struct build *b, struct ib_error *err)
+{
+	struct ib_plan *p = b->plan;
+	if (mkdir(p->work_dir, 0700) < 0)
+		return ib_fail_errno(err, -errno, "cannot create the work directory '%s'", p->work_dir);
+	ib_undo_push_rmtree(&b->undo, p->work_dir);
+	int fd = open(p->work_image, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return ib_fail_errno(err, -errno, "cannot create '%s'", p->work_image);
+	int r = 0;
+	if (ftruncate(fd, (off_t)p->disk_size) < 0)
+		r = ib_fail_errno(err, -errno, "cannot size '%s' to %llu bytes", p->work_image,
+				  (unsigned long long)p->disk_size);
+	close(fd);
+	return r;
+}
+
+static int step_ptable(struct build *b, struct ib_error *err)
+{
+	struct ib_plan *p = b->plan;
+	struct ib_ptable *t = ib_xcalloc(1, sizeof(*t));
+	t->gpt = p->table == IB_TABLE_GPT;
+	t->sector_size = p->sector_size;
+	t->disk_bytes = p->disk_size;
+	t->disk_guid = p->disk_guid;
+	t->mbr_signature = p->mbr_signature;
+	t->n = (unsigned)p->nparts;
+	for (size_t i = 0; i < p->nparts; i++) {
+		const struct ib_plan_part *pp = &p->parts[i];
+		struct ib_pt_entry *e = &t->entries[i];
+		e->first_lba = pp->start_lba;
+		e->last_lba = pp->end_lba;
+		e->type_guid = pp->type_guid;
+		e->part_guid = pp->part_guid;
+		e->mbr_type = pp->mbr_type;
+		e->bootable = pp->spec->bootable;
+		if (pp->spec->name)
+			snprintf(e->name, sizeof e->name, "%s", pp->spec->name);
+	}
+	int fd = open(p->work_image, O_RDWR | O_CLOEXEC);
+	int r;
+	if (fd < 0) {
+		r = ib_fail_errno(err, -errno, "cannot open '%s'", p->work_image);
+	} else {
+		r = t->gpt ? ib_gpt_write(fd, t, err) : ib_mbr_write(fd, t, err);
+		close(fd);
+	}
+	free(t);
+	return r;
+}
+
+static int step_mkfs(struct build *b, struct ib_plan_part *pp, struct ib_error *err)
+{
+	struct ib_mkfs_args a;
+	ib_plan_mkfs_args(b->plan, pp, &a);
+	a.undo = &b->undo;
+	return pp->spec->fs.type == IB_FS_NTFS ? ib_ntfs_mkfs(&a, err) : ib_fat_mkfs(&a, err);
+}
+
+static int step_files(struct build *b, struct ib_plan_part *pp, struct ib_error *err)
+{
+	struct ib_plan *p = b->plan;
+	const struct ib_vol_ops *ops = pp->spec->fs.type == IB_FS_NTFS ? &ib_vol_ntfs3g_ops : &ib_vol_fat_ops;
+	struct ib_vol_target t = {
+		.image = p->work_image,
+		.offset = pp->offset,
+		.size = pp->size,
+		.sector_size = p->sector_size,
+		.work_dir = p->work_dir,
+	};
+	struct ib_vol *v = NULL;
+	if (ops->open(&v, &t, err) < 0)
+		return -1;
+	int r = ib_vol_put_trees(ops, v, pp->trees, pp->spec->nfiles, err);
+	/* Close even after a failure, to release the volume; its error counts
+	 * only if nothing failed before. */
+	if (ops->close(v, err) < 0)
+		r = -1;
+	return r;
+}
+
+static int fsync_path(const char *path, struct ib_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ib_fail_errno(err, -errno, "cannot open '%s'", path);
+	int r = fsync(fd) < 0 ? ib_fail_errno(err, -errno, "cannot sync '%s'", path) : 0;
+	close(fd);
+	return r;
+}
+
+static int step_output(struct build *b, const struct ib_output_spec *o, struct ib_error *err)
+{
+	struct ib_plan *p = b->plan;
+	const char *ext = ib_out_format_ext(o->format);
+	char *tmp = ib_xasprintf("%s/.imgbuild-%s.%ld.%s", p->out_dir, p->recipe->name, (long)getpid(), ext);
+	int r;
+	if (o->format == IB_OUT_RAW) {
+		/* The raw output is the work image itself: a hard link now, so the
+		 * other formats can still be converted from the work image. */
+		r = link(p->work_image, tmp) < 0 ? ib_fail_errno(err, -errno, "cannot link '%s'", tmp) : 0;
+		if (r == 0)
+			ib_undo_push_unlink(&b->undo, tmp);
+	} else {
+		ib_undo_push_unlink(&b->undo, tmp);
+		r = ib_convert(o, p->work_image, tmp, err);
+	}
+	if (r == 0)
+		r = fsync_path(tmp, err);
+	if (r < 0) {
+		free(tmp);
+		return -1;
+	}
+	b->outs = ib_xrealloc(b->outs, (b->nouts + 1) * sizeof(*b->outs));
+	b->outs[b->nouts++] = (struct pending_output){
+		.tmp = tmp, .final = ib_plan_output_path(p, o), .format = ib_out_format_name(o->format)};
+	return 0;
+}
+
+static int run_step(struct build *b, struct ib_plan_step *s, struct ib_error *err)
+{
+	switch (s->kind) {
+	case IB_STEP_CREATE: return step_create(b, err);
+	case IB_STEP_PTABLE: return step_ptable(b, err);
+	case IB_STEP_MKFS: return step_mkfs(b, s->part, err);
+	case IB_STEP_FILES: return step_files(b, s->part, err);
+	case IB_STEP_OUTPUT: return step_output(b, s->output, err);
+	}
+	return ib_fail(err, IB_EXIT_FAIL, "unknown step");
+}
+
+static int check_interrupt(struct ib_error *err)
+{
+	int sig = ib_interrupted();
+	if (!sig)
+		return 0;
+	return ib_fail(err, sig == 2 ? IB_EXIT_SIGINT : IB_EXIT_SIGTERM, "interrupted by %s",
+		       sig == 2 ? "SIGINT" : "SIGTERM");
+}
+
+/* All steps succeeded: move every output into place. */
+static int publish_outputs(struct build *b, struct ib_error *err)
+{
+	for (size_t i = 0; i < b->nouts; i++) {
+		struct pending_output *o = &b->outs[i];
+		if (rename(o->tmp, o->final) < 0)
+			return ib_fail_errno(err, -errno, "cannot rename '%s' to '%s'", o->tmp, o->final);
+		struct stat st = {0};
+		stat(o->final, &st);
+		struct ib_event ev = {
+			.kind = IB_EV_OUTPUT,
+			.path = o->final,
+			.format = o->format,
+			.apparent_bytes = (uint64_t)st.st_size,
+			.allocated_bytes = (uint64_t)st.st_blocks * 512,
+		};
+		ib_progress_emit(b->opts->progress, &ev);
+	}
+	return 0;
+}
+
+int ib_build(struct ib_plan *plan, const struct ib_build_opts *opts, struct ib_error *err)
+{
+	struct build b = {.plan = plan, .opts = opts};
+	if (opts->backend && strcmp(opts->backend, "lib") != 0) {
+		return ib_fail(err, IB_EXIT_INPUT,
+			       "backend '%s' is not available yet; this version has the rootless 'lib' backend",
+			       opts->backend);
+	}
+	int r = ib_tools_check(ib_plan_tools(plan), err);
+	if (r == 0)
+		r = make_out_dir(&b, err);
+	for (size_t i = 0; r == 0 && i < plan->nsteps; i++) {
+		struct ib_plan_step *s = &plan->steps[i];
+		struct ib_event ev = {.kind = IB_EV_STEP_START, .step = (unsigned)i + 1,
+				      .nsteps = (unsigned)plan->nsteps, .title = s->title};
+		ib_progress_emit(opts->progress, &ev);
+		double t0 = ib_now();
+		r = check_interrupt(err);
+		if (r == 0)
+			r = run_step(&b, s, err);
+		if (r == 0)
+			r = check_interrupt(err);
+		ev.seconds = ib_now() - t0;
+		ev.kind = r == 0 ? IB_EV_STEP_DONE : IB_EV_STEP_FAILED;
+		ev.error = err;
+		if (r < 0)
+			ib_error_prefix(err, "%s", s->title);
+		ib_progress_emit(opts->progress, &ev);
+	}
+	if (r == 0)
+		r = publish_outputs(&b, err);
+	if (r == 0) {
+		/* Outputs are in place: only the work directory goes. */
+		ib_rm_rf(plan->work_dir);
+		ib_undo_clear(&b.undo);
+	} else {
+		ib_undo_run(&b.undo);
+	}
+	for (size_t i = 0; i < b.nouts; i++) {
+		free(b.outs[i].tmp);
+		free(b.outs[i].final);
+	}
+	free(b.outs);
+	return r;
+}

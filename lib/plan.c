@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* recipe -> plan: partition layout in sectors, identifiers, scanned source
+ * trees and the ordered step list. Pure computation plus reading the source
+ * trees; nothing is written anywhere. */
+#include "plan.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "convert.h"
+#include "fs/fs.h"
+#include "ids.h"
+#include "ptable/ptable.h"
+#include "size.h"
+
+static uint64_t first_usable_lba(const struct ib_plan *p)
+{
+	return p->table == IB_TABLE_GPT ? ib_gpt_first_usable_lba(p->sector_size) : 1;
+}
+
+static uint64_t last_usable_lba(const struct ib_plan *p)
+{
+	if (p->table == IB_TABLE_GPT)
+		return ib_gpt_last_usable_lba(p->disk_size, p->sector_size);
+	return p->disk_size / p->sector_size - 1;
+}
+
+/* Partition type: alias, GUID (GPT) or a byte (MBR). The recipe parser has
+ * validated the spelling; here it is resolved for the table in use. */
+static int resolve_type(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags *d)
+{
+	const struct ib_partition_spec *s = pp->spec;
+	const char *t = s->type;
+	if (!t) {
+		/* No type given: what the filesystem implies. */
+		switch (s->fs.type) {
+		case IB_FS_FAT32: t = "fat32"; break;
+		case IB_FS_FAT16: t = "fat16"; break;
+		case IB_FS_NTFS: t = "basic-data"; break;
+		default: t = p->table == IB_TABLE_GPT ? "basic-data" : "linux"; break;
+		}
+	}
+	const struct ib_ptype_alias *a = ib_ptype_lookup(t);
+	if (p->table == IB_TABLE_GPT) {
+		if (a && a->gpt_guid)
+			return ib_guid_parse(a->gpt_guid, &pp->type_guid) < 0 ? -1 : 0;
+		if (!a && ib_guid_parse(t, &pp->type_guid) == 0)
+			return 0;
+	} else {
+		if (a && a->mbr_type >= 0) {
+			pp->mbr_type = (uint8_t)a->mbr_type;
+			return 0;
+		}
+		char *end;
+		errno = 0;
+		unsigned long v = strtoul(t, &end, 0);
+		if (!a && !errno && *t && !*end && v >= 1 && v <= 0xff) {
+			pp->mbr_type = (uint8_t)v;
+			return 0;
+		}
+	}
+	ib_diag_add(d, IB_SEV_ERROR, &s->type_loc, NULL, "partition type '%s' cannot be used in a %s table", t,
+		    ib_table_name(p->table));
+	return -1;
+}
+
+static uint64_t default_cluster(const struct ib_plan *p, const struct ib_plan_part *pp)
+{
+	const struct ib_fs_spec *fs = &pp->spec->fs;
+	if (fs->cluster_size)
+		return fs->cluster_size;
+	if (fs->type == IB_FS_NTFS)
+		return ib_ntfs_default_cluster(pp->size, p->sector_size);
+	return ib_fat_default_cluster(pp->size, p->sector_size, fs->type == IB_FS_FAT16 ? 16 : 32);
+}
+
+/* Lay the partitions out in order; the one `rest` partition takes what the
+ * others leave. Starts are aligned; sizes are rounded up to whole sectors. */
+static int layout(struct ib_plan *p, struct ib_diags *d)
+{
+	const struct ib_disk_spec *disk = &p->recipe->disk;
+	uint64_t ss = p->sector_size, align = p->align;
+	uint64_t first = ib_align_up(p->first_usable_lba * ss, align);
+	uint64_t limit = (p->last_usable_lba + 1) * ss; /* first byte past the usable area */
+	if (first >= limit) {
+		ib_diag_add(d, IB_SEV_ERROR, &disk->size_loc, NULL,
+			    "the disk is too small to hold a %s table and one aligned partition",
+			    ib_table_name(p->table));
+		return -1;
+	}
+	uint64_t fixed = 0;
+	size_t rest = SIZE_MAX;
+	for (size_t i = 0; i < p->nparts; i++) {
+		const struct ib_partition_spec *s = p->parts[i].spec;
+		if (s->size_rest)
+			rest = i;
+		else
+			fixed += ib_align_up(s->size, align);
+	}
+	uint64_t rest_size = 0;
+	if (rest != SIZE_MAX) {
+		uint64_t avail = limit - first;
+		rest_size = avail > fixed ? ib_align_down(avail - fixed, align) : 0;
+		if (rest_size == 0) {
+			ib_diag_add(d, IB_SEV_ERROR, &p->parts[rest].spec->size_loc, NULL,
+				    "no space is left for this `rest` partition: the other partitions take %s of %s",
+				    ib_size_format(fixed, (char[32]){0}, 32),
+				    ib_size_format(avail, (char[32]){0}, 32));
+			return -1;
+		}
+	}
+	uint64_t cursor = first;
+	for (size_t i = 0; i < p->nparts; i++) {
+		struct ib_plan_part *pp = &p->parts[i];
+		const struct ib_partition_spec *s = pp->spec;
+		uint64_t size = s->size_rest ? rest_size : ib_align_up(s->size, ss);
+		uint64_t start = ib_align_up(cursor, align);
+		if (start > limit || size > limit - start) {
+			ib_diag_add(d, IB_SEV_ERROR, &s->size_loc, NULL,
+				    "layout larger than the disk: partition %zu would end at byte %" PRIu64
+				    ", past the last usable byte %" PRIu64 " of this %s disk",
+				    i + 1, start + size, limit - 1, ib_table_name(p->table));
+			return -1;
+		}
+		pp->offset = start;
+		pp->size = size;
+		pp->start_lba = start / ss;
+		pp->end_lba = (start + size) / ss - 1;
+		cursor = start + size;
+		if (p->table == IB_TABLE_MBR && (pp->end_lba > UINT32_MAX || pp->size / ss > UINT32_MAX)) {
+			ib_diag_add(d, IB_SEV_ERROR, &s->size_loc, NULL,
+				    "an MBR partition must start and end within the first 2^32 sectors (%s with "
+				    "%" PRIu64 "-byte sectors); use `table: gpt`",
+				    ib_size_format((uint64_t)UINT32_MAX * ss, (char[32]){0}, 32), ss);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Filesystem parameters that depend on the final size. */
+static int resolve_fs(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags *d)
+{
+	const struct ib_partition_spec *s = pp->spec;
+	if (s->fs.type == IB_FS_NONE)
+		return 0;
+	pp->cluster_size = default_cluster(p, pp);
+	uint64_t min = ib_fs_min_size(s->fs.type, pp->cluster_size, p->sector_size);
+	if (pp->size < min) {
+		char a[32], b[32];
+		ib_diag_add(d, IB_SEV_ERROR, &s->size_loc, NULL,
+			    "partition too small for its filesystem: %s with %s clusters needs at least %s, "
+			    "the partition has %s",
+			    ib_fs_type_name(s->fs.type), ib_size_format(pp->cluster_size, (char[32]){0}, 32),
+			    ib_size_format(min, a, sizeof a), ib_size_format(pp->size, b, sizeof b));
+		return -1;
+	}
+	return 0;
+}
+
+static int scan_files(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags *d)
+{
+	const struct ib_partition_spec *s = pp->spec;
+	int r = 0;
+	pp->trees = ib_xcalloc(s->nfiles ? s->nfiles : 1, sizeof(*pp->trees));
+	for (size_t i = 0; i < s->nfiles; i++) {
+		const struct ib_file_spec *f = &s->files[i];
+		struct ib_error err = {0};
+		if (ib_srctree_scan(p->recipe->dir, f->src, f->dst, &f->src_loc, &pp->trees[i], &err) < 0) {
+			ib_diag_add(d, IB_SEV_ERROR, err.loc.file ? &err.loc : &f->src_loc, NULL, "%s",
+				    err.msg ? err.msg : "cannot read the source");
+			ib_error_clear(&err);
+			r = -1;
+			continue;
+		}
+		pp->nfiles += pp->trees[i].nfiles;
+		pp->ndirs += pp->trees[i].ndirs;
+		pp->bytes += pp->trees[i].bytes;
+	}
+	if (r == 0 && pp->bytes > pp->size) {
+		char a[32], b[32];
+		ib_diag_add(d, IB_SEV_ERROR, &s->files_loc, NULL,
+			    "the files (%s) do not fit in this partition (%s)", ib_size_format(pp->bytes, a, sizeof a),
+			    ib_size_format(pp->size, b, sizeof b));
+		r = -1;
+	}
+	return r;
+}
+
+static void add_step(struct ib_plan *p, enum ib_step_kind kind, struct ib_plan_part *pp,
+		     const struct ib_output_spec *o, char **argv, char *title)
+{
+	p->steps = ib_xrealloc(p->steps, (p->nsteps + 1) * sizeof(*p->steps));
+	p->steps[p->nsteps++] = (struct ib_plan_step){
+		.kind = kind, .title = title, .part = pp, .output = o, .argv = argv};
+}
+
+static const char *part_label(const struct ib_plan_part *pp)
+{
+	return pp->spec->name ? pp->spec->name : "unnamed";
+}
+
+/* The mkfs arguments of a partition, as the builder will use them. */
+void ib_plan_mkfs_args(const struct ib_plan *p, const struct ib_plan_part *pp, struct ib_mkfs_args *a)
+{
+	*a = (struct ib_mkfs_args){
+		.image = p->work_image,
+		.work_dir = p->work_dir,
+		.offset = pp->offset,
+		.size = pp->size,
+		.sector_size = p->sector_size,
+		.cluster_size = pp->cluster_size,
+		.label = pp->spec->fs.label,
+		.fat_bits = pp->spec->fs.type == IB_FS_FAT16 ? 16 : 32,
+		.serial = pp->fs_serial,
+		.ntfs_serial = pp->ntfs_serial,
+	};
+}
+
+char *ib_plan_ntfs_tmp(const struct ib_plan *p, const struct ib_plan_part *pp)
+{
+	return ib_xasprintf("%s/ntfs-p%u.tmp", p->work_dir, pp->number);
+}
+
+static void make_steps(struct ib_plan *p)
+{
+	char sz[32];
+	add_step(p, IB_STEP_CREATE, NULL, NULL, NULL,
+		 ib_xasprintf("create sparse work image (%s)", ib_size_format(p->disk_size, sz, sizeof sz)));
+	add_step(p, IB_STEP_PTABLE, NULL, NULL, NULL,
+		 ib_xasprintf("write %s partition table (%zu partition%s)", p->table == IB_TABLE_GPT ? "GPT" : "MBR",
+			      p->nparts, p->nparts == 1 ? "" : "s"));
+	for (size_t i = 0; i < p->nparts; i++) {
+		struct ib_plan_part *pp = &p->parts[i];
+		enum ib_fs_type fs = pp->spec->fs.type;
+		if (fs == IB_FS_NONE)
+			continue;
+		struct ib_mkfs_args a;
+		ib_plan_mkfs_args(p, pp, &a);
+		char **argv;
+		if (fs == IB_FS_NTFS) {
+			char *tmp = ib_plan_ntfs_tmp(p, pp);
+			argv = ib_ntfs_mkfs_argv(&a, tmp);
+			free(tmp);
+		} else {
+			argv = ib_fat_mkfs_argv(&a);
+		}
+		add_step(p, IB_STEP_MKFS, pp, NULL, argv,
+			 ib_xasprintf("make %s on p%u (%s)", ib_fs_type_name(fs), pp->number, part_label(pp)));
+		if (pp->nfiles + pp->ndirs == 0)
+			continue;
+		add_step(p, IB_STEP_FILES, pp, NULL, NULL,
+			 ib_xasprintf("copy %" PRIu64 " file%s, %" PRIu64 " dir%s (%s) into p%u (%s) via %s",
+				      pp->nfiles, pp->nfiles == 1 ? "" : "s", pp->ndirs, pp->ndirs == 1 ? "" : "s",
+				      ib_size_format(pp->bytes, sz, sizeof sz), pp->number, part_label(pp),
+				      fs == IB_FS_NTFS ? "libntfs-3g" : "mtools"));
+	}
+	for (size_t i = 0; i < p->recipe->noutputs; i++) {
+		const struct ib_output_spec *o = &p->recipe->outputs[i];
+		char *dst = ib_plan_output_path(p, o);
+		char **argv = o->format == IB_OUT_RAW ? NULL : ib_convert_argv(o, p->work_image, dst);
+		add_step(p, IB_STEP_OUTPUT, NULL, o, argv, ib_xasprintf("write %s", dst));
+		free(dst);
+	}
+}
+
+struct ib_plan *ib_plan_make(const struct ib_recipe *r, const char *out_dir, struct ib_diags *d)
+{
+	struct ib_plan *p = ib_xcalloc(1, sizeof(*p));
+	p->recipe = r;
+	p->table = r->disk.table;
+	p->sector_size = r->disk.sector_size;
+	p->disk_size = r->disk.size;
+	p->align = r->disk.align;
+	p->out_dir = ib_xstrdup(out_dir && *out_dir ? out_dir : "out");
+	p->work_dir = ib_xasprintf("%s/.imgbuild-%s.%ld.work", p->out_dir, r->name, (long)getpid());
+	p->work_image = ib_xasprintf("%s/disk.raw", p->work_dir);
+	p->first_usable_lba = first_usable_lba(p);
+	p->last_usable_lba = last_usable_lba(p);
+	p->nparts = r->disk.nparts;
+	p->parts = ib_xcalloc(p->nparts ? p->nparts : 1, sizeof(*p->parts));
+
+	size_t before = ib_diags_errors(d);
+	struct ib_ids ids;
+	ib_ids_init(&ids, r);
+	ib_ids_guid(&ids, "disk-guid", &p->disk_guid);
+	p->mbr_signature = ib_ids_u32(&ids, "mbr-signature");
+	for (size_t i = 0; i < p->nparts; i++) {
+		struct ib_plan_part *pp = &p->parts[i];
+		pp->number = (unsigned)i + 1;
+		pp->spec = &r->disk.parts[i];
+		char token[64];
+		snprintf(token, sizeof token, "partition-guid-%u", pp->number);
+		ib_ids_guid(&ids, token, &pp->part_guid);
+		snprintf(token, sizeof token, "fat-volume-id-%u", pp->number);
+		pp->fs_serial = ib_ids_u32(&ids, token);
+		snprintf(token, sizeof token, "ntfs-serial-%u", pp->number);
+		pp->ntfs_serial = ib_ids_u64(&ids, token);
+		resolve_type(p, pp, d);
+	}
+	if (ib_diags_errors(d) == before && layout(p, d) == 0) {
+		for (size_t i = 0; i < p->nparts; i++) {
+			if (resolve_fs(p, &p->parts[i], d) == 0)
+				scan_files(p, &p->parts[i], d);
+		}
+	}
+	ib_ids_free(&ids);
+	if (ib_diags_errors(d) != before) {
+		ib_plan_free(p);
+		return NULL;
+	}
+	make_steps(p);
+	return p;
+}
+
+void ib_plan_free(struct ib_plan *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nparts; i++) {
+		struct ib_plan_part *pp = &p->parts[i];
+		if (pp->trees)
+			for (size_t j = 0; j < pp->spec->nfiles; j++)
+				ib_srctree_free(&pp->trees[j]);
+		free(pp->trees);
+	}
+	for (size_t i = 0; i < p->nsteps; i++) {
+		free(p->steps[i].title);
+		ib_argv_free(p->steps[i].argv);
+	}
+	free(p->steps);
+	free(p->parts);
+	free(p->out_dir);
+	free(p->work_dir);
+	free(p->work_image);
+	free(p);
+}
+
+char *ib_plan_output_path(const struct ib_plan *p, const struct ib_output_spec *o)
+{
+	return ib_xasprintf("%s/%s.%s", p->out_dir, p->recipe->name, ib_out_format_ext(o->format));
+}
+
+const char **ib_plan_tools(const struct ib_plan *p)
+{
+	static const char *tools[8];
+	size_t n = 0;
+	bool fat = false, fat_files = false, ntfs = false, conv = false;
+	for (size_t i = 0; i < p->nparts; i++) {
+		enum ib_fs_type t = p->parts[i].spec->fs.type;
+		fat |= t == IB_FS_FAT16 || t == IB_FS_FAT32;
+		fat_files |= (t == IB_FS_FAT16 || t == IB_FS_FAT32) && p->parts[i].nfiles + p->parts[i].ndirs > 0;
+		ntfs |= t == IB_FS_NTFS;
+	}
+	for (size_t i = 0; i < p->recipe->noutputs; i++)
+		conv |= p->recipe->outputs[i].format != IB_OUT_RAW;
+	if (fat)
+		tools[n++] = "mkfs.fat";
+	if (fat_files) {
+		tools[n++] = "mmd";
+		tools[n++] = "mcopy";
+	}
+	if (ntfs)
+		tools[n++] = "mkntfs";
+	if (conv)
+		tools[n++] = "qemu-img";
+	tools[n] = NULL;
+	return tools;
+}
