@@ -48,6 +48,7 @@ int ib_mbr_write(int fd, const struct ib_ptable *t, struct ib_error *err);
 
 /* Read a table back. GPT: checks signature, header and array CRCs, and the
  * backup; errors (exit 2) name the byte offset and what was wrong. Detects
- * which table the disk has: returns 0 with t->gpt set accordingly, or -1. */
+ * which table the disk has: returns 0 with t->gpt set accordingly, or -1.
+ * sector_size 0: probe for the GPT header at 512 and 4096 (MBR: 512). */
 int ib_ptable_read(int fd, uint64_t disk_bytes, uint32_t sector_size, struct ib_ptable *t,
 		   struct ib_error *err);
