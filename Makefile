@@ -15,6 +15,7 @@ OPT_CFLAGS := -O2 -g
 SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
 LIB_SRC := $(sort $(wildcard lib/*.c lib/*/*.c platform/*.c platform/*/*.c))
+BIN_SRC := $(sort $(wildcard bin/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
 REL := build/rel
@@ -23,13 +24,13 @@ SAN := build/san
 all: $(REL)/imgbuild
 
 define variant
-$(1)/obj/%.o: %.c $$(wildcard lib/*.h lib/*/*.h platform/*.h)
+$(1)/obj/%.o: %.c $$(wildcard lib/*.h lib/*/*.h platform/*.h bin/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(BASE_CFLAGS) $(2) $$(CFLAGS) -c $$< -o $$@
 $(1)/libimgbuild.a: $$(patsubst %.c,$(1)/obj/%.o,$$(LIB_SRC))
 	@rm -f $$@
 	ar rcs $$@ $$^
-$(1)/imgbuild: $(1)/obj/bin/imgbuild.o $(1)/libimgbuild.a
+$(1)/imgbuild: $$(patsubst %.c,$(1)/obj/%.o,$$(BIN_SRC)) $(1)/libimgbuild.a
 	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
 endef
 $(eval $(call variant,$(REL),$(OPT_CFLAGS)))

@@ -146,8 +146,7 @@ static int fsync_path(const char *path, struct ib_error *err)
 static int step_output(struct build *b, const struct ib_output_spec *o, struct ib_error *err)
 {
 	struct ib_plan *p = b->plan;
-	const char *ext = ib_out_format_ext(o->format);
-	char *tmp = ib_xasprintf("%s/.imgbuild-%s.%ld.%s", p->out_dir, p->recipe->name, (long)getpid(), ext);
+	char *tmp = ib_plan_output_tmp(p, o);
 	int r;
 	if (o->format == IB_OUT_RAW) {
 		/* The raw output is the work image itself: a hard link now, so the

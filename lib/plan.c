@@ -259,10 +259,11 @@ static void make_steps(struct ib_plan *p)
 	}
 	for (size_t i = 0; i < p->recipe->noutputs; i++) {
 		const struct ib_output_spec *o = &p->recipe->outputs[i];
-		char *dst = ib_plan_output_path(p, o);
-		char **argv = o->format == IB_OUT_RAW ? NULL : ib_convert_argv(o, p->work_image, dst);
+		char *dst = ib_plan_output_path(p, o), *tmp = ib_plan_output_tmp(p, o);
+		char **argv = o->format == IB_OUT_RAW ? NULL : ib_convert_argv(o, p->work_image, tmp);
 		add_step(p, IB_STEP_OUTPUT, NULL, o, argv, ib_xasprintf("write %s", dst));
 		free(dst);
+		free(tmp);
 	}
 }
 
@@ -341,6 +342,12 @@ void ib_plan_free(struct ib_plan *p)
 char *ib_plan_output_path(const struct ib_plan *p, const struct ib_output_spec *o)
 {
 	return ib_xasprintf("%s/%s.%s", p->out_dir, p->recipe->name, ib_out_format_ext(o->format));
+}
+
+char *ib_plan_output_tmp(const struct ib_plan *p, const struct ib_output_spec *o)
+{
+	return ib_xasprintf("%s/.imgbuild-%s.%ld.%s", p->out_dir, p->recipe->name, (long)getpid(),
+			    ib_out_format_ext(o->format));
 }
 
 const char **ib_plan_tools(const struct ib_plan *p)

@@ -76,5 +76,8 @@ struct ib_mkfs_args;
 void ib_plan_mkfs_args(const struct ib_plan *p, const struct ib_plan_part *pp, struct ib_mkfs_args *a);
 /* The temporary file mkntfs formats for a partition (inside the work dir). */
 char *ib_plan_ntfs_tmp(const struct ib_plan *p, const struct ib_plan_part *pp);
+/* The temporary name an output is written under before its rename:
+ * <out_dir>/.imgbuild-<name>.<pid>.<ext>. */
+char *ib_plan_output_tmp(const struct ib_plan *p, const struct ib_output_spec *o);
 /* Every external program the plan runs, NULL-terminated (static strings). */
 const char **ib_plan_tools(const struct ib_plan *p);

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* What the subcommands share: option parsing, recipe loading, diagnostics. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "json.h"
+#include "plan.h"
+#include "recipe.h"
+
+struct cli {
+	const char *recipe;
+	const char *out_dir;
+	const char *backend;
+	const char **sets;
+	size_t nsets;
+	bool json;
+};
+
+/* Parse the options the subcommands share; -1 on a usage error (printed),
+ * 1 when help was printed, 0 to go on. allow_build enables -o and --backend. */
+int cli_parse(int argc, char **argv, const char *usage, bool allow_build, struct cli *c);
+/* Recipe -> plan, printing every input error (and JSON error events). */
+struct ib_plan *cli_load_plan(const struct cli *c, struct ib_recipe **rp);
+void cli_print_diags(const struct ib_diags *d, bool json);
+void cli_json_loc(struct ib_json *j, const struct ib_loc *loc);

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* imgbuild build: run the plan, report progress and outputs. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "cli.h"
+#include "commands.h"
+#include "error.h"
+#include "json.h"
+#include "plan.h"
+#include "recipe.h"
+#include "size.h"
+#include "spawn.h"
+#include "undo.h"
+
+static const char usage_build[] =
+	"usage: imgbuild build RECIPE [-o DIR] [--backend lib] [--set KEY=VALUE]... [--json]\n"
+	"\n"
+	"Build every output of RECIPE into DIR (default ./out) as DIR/<name>.<ext>.\n"
+	"Nothing is written before the whole recipe has validated; outputs appear\n"
+	"atomically (temporary name, then rename), and a failed or interrupted build\n"
+	"leaves no temporary file behind and earlier outputs untouched.\n"
+	"\n"
+	"  -o, --output DIR      output directory (created if missing)\n"
+	"  --backend lib         volume backend: lib (rootless libntfs-3g and mtools)\n"
+	"  --set KEY=VALUE       override a recipe value, e.g. --set disk.size=16GiB\n"
+	"  --json                one JSON object per line on stdout (events, outputs, errors)\n"
+	"  -h, --help            this help\n";
+
+/* Progress: terminal lines with ✓/✗, plain lines, or JSON lines. */
+struct reporter {
+	bool json, tty;
+};
+
+static void report_event(void *ctx, const struct ib_event *ev)
+{
+	struct reporter *rep = ctx;
+	if (rep->json) {
+		struct ib_json j = {0};
+		ib_json_begin_object(&j);
+		switch (ev->kind) {
+		case IB_EV_STEP_START:
+			ib_json_kv_str(&j, "event", "step-start");
+			ib_json_kv_uint(&j, "step", ev->step);
+			ib_json_kv_uint(&j, "steps", ev->nsteps);
+			ib_json_kv_str(&j, "title", ev->title);
+			break;
+		case IB_EV_STEP_DONE:
+		case IB_EV_STEP_FAILED:
+			ib_json_kv_str(&j, "event", ev->kind == IB_EV_STEP_DONE ? "step-done" : "step-failed");
+			ib_json_kv_uint(&j, "step", ev->step);
+			ib_json_kv_uint(&j, "steps", ev->nsteps);
+			ib_json_kv_str(&j, "title", ev->title);
+			ib_json_key(&j, "seconds");
+			ib_json_double(&j, ev->seconds);
+			break;
+		case IB_EV_OUTPUT:
+			ib_json_kv_str(&j, "event", "output");
+			ib_json_kv_str(&j, "format", ev->format);
+			ib_json_kv_str(&j, "path", ev->path);
+			ib_json_kv_uint(&j, "apparent_bytes", ev->apparent_bytes);
+			ib_json_kv_uint(&j, "allocated_bytes", ev->allocated_bytes);
+			break;
+		case IB_EV_INFO:
+			ib_json_kv_str(&j, "event", "info");
+			ib_json_kv_str(&j, "message", ev->title);
+			break;
+		}
+		ib_json_end_object(&j);
+		ib_json_flush(&j, stdout);
+		ib_json_free(&j);
+		fflush(stdout);
+		return;
+	}
+	switch (ev->kind) {
+	case IB_EV_STEP_START:
+		if (rep->tty)
+			fprintf(stderr, "  … [%u/%u] %s", ev->step, ev->nsteps, ev->title);
+		else
+			fprintf(stderr, "[%u/%u] %s\n", ev->step, ev->nsteps, ev->title);
+		break;
+	case IB_EV_STEP_DONE:
+	case IB_EV_STEP_FAILED:
+		if (rep->tty)
+			fprintf(stderr, "\r\033[K  %s [%u/%u] %s (%.2f s)\n", ev->kind == IB_EV_STEP_DONE ? "✓" : "✗",
+				ev->step, ev->nsteps, ev->title, ev->seconds);
+		else
+			fprintf(stderr, "[%u/%u] %s: %s (%.2f s)\n", ev->step, ev->nsteps,
+				ev->kind == IB_EV_STEP_DONE ? "done" : "FAILED", ev->title, ev->seconds);
+		break;
+	case IB_EV_OUTPUT: {
+		char a[32], b[32];
+		printf("%s  %s (%s, %s allocated)\n", ev->format, ev->path,
+		       ib_size_format(ev->apparent_bytes, a, sizeof a), ib_size_format(ev->allocated_bytes, b, sizeof b));
+		break;
+	}
+	case IB_EV_INFO: fprintf(stderr, "%s\n", ev->title); break;
+	}
+	fflush(stderr);
+}
+
+static void report_error(const struct ib_error *err, bool json)
+{
+	if (err->loc.file && err->loc.line)
+		fprintf(stderr, "%s:%u:%u: error: %s\n", err->loc.file, err->loc.line, err->loc.col, err->msg);
+	else
+		fprintf(stderr, "imgbuild: error: %s\n", err->msg ? err->msg : "unknown failure");
+	if (!json)
+		return;
+	struct ib_json j = {0};
+	ib_json_begin_object(&j);
+	ib_json_kv_str(&j, "event", "error");
+	ib_json_kv_uint(&j, "code", (uint64_t)err->exit_code);
+	cli_json_loc(&j, &err->loc);
+	ib_json_kv_str(&j, "message", err->msg);
+	ib_json_end_object(&j);
+	ib_json_flush(&j, stdout);
+	ib_json_free(&j);
+}
+
+int ib_cmd_build(int argc, char **argv)
+{
+	struct cli c = {0};
+	int r = cli_parse(argc, argv, usage_build, true, &c);
+	if (r != 0) {
+		free(c.sets);
+		return r > 0 ? 0 : IB_EXIT_INPUT;
+	}
+	if (!c.recipe) {
+		fprintf(stderr, "imgbuild build: missing RECIPE\n%s", usage_build);
+		return IB_EXIT_INPUT;
+	}
+	if (c.backend && strcmp(c.backend, "lib") && strcmp(c.backend, "mount") && strcmp(c.backend, "guestfs")) {
+		fprintf(stderr, "imgbuild build: unknown backend '%s' (lib, mount or guestfs)\n", c.backend);
+		free(c.sets);
+		return IB_EXIT_INPUT;
+	}
+	ib_signals_install();
+	struct ib_recipe *rec;
+	struct ib_plan *p = cli_load_plan(&c, &rec);
+	free(c.sets);
+	if (!p)
+		return IB_EXIT_INPUT;
+	struct reporter rep = {.json = c.json, .tty = isatty(STDERR_FILENO)};
+	struct ib_progress prog = {.event = report_event, .ctx = &rep};
+	struct ib_build_opts opts = {.out_dir = p->out_dir, .backend = c.backend, .progress = &prog};
+	struct ib_error err = {0};
+	int code = 0;
+	if (ib_build(p, &opts, &err) < 0) {
+		report_error(&err, c.json);
+		code = err.exit_code ? err.exit_code : IB_EXIT_FAIL;
+	}
+	if (c.json) {
+		struct ib_json j = {0};
+		ib_json_begin_object(&j);
+		ib_json_kv_str(&j, "event", "result");
+		ib_json_kv_bool(&j, "ok", code == 0);
+		ib_json_kv_uint(&j, "exit_code", (uint64_t)code);
+		ib_json_end_object(&j);
+		ib_json_flush(&j, stdout);
+		ib_json_free(&j);
+	}
+	ib_error_clear(&err);
+	ib_plan_free(p);
+	ib_recipe_free(rec);
+	return code;
+}
+

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* imgbuild plan: the resolved layout and steps, as text or JSON. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "cli.h"
+#include "commands.h"
+#include "error.h"
+#include "json.h"
+#include "plan.h"
+#include "recipe.h"
+#include "size.h"
+#include "spawn.h"
+#include "undo.h"
+
+static const char usage_plan[] =
+	"usage: imgbuild plan RECIPE [--set KEY=VALUE]... [--json]\n"
+	"\n"
+	"Validate RECIPE and print the resolved layout (partition numbers, types and\n"
+	"GUIDs, start and end LBA, sizes, filesystems, file counts) and the ordered steps\n"
+	"with the programs each will run. Writes nothing and needs no privileges.\n"
+	"\n"
+	"  --set KEY=VALUE       override a recipe value\n"
+	"  --json                print the plan as one JSON object\n"
+	"  -h, --help            this help\n";
+
+static void json_guid(struct ib_json *j, const char *key, const struct ib_guid *g)
+{
+	char buf[40];
+	ib_json_kv_str(j, key, ib_guid_format(g, buf));
+}
+
+static void print_plan_json(const struct ib_plan *p)
+{
+	struct ib_json j = {0};
+	char buf[40];
+	ib_json_begin_object(&j);
+	ib_json_kv_str(&j, "name", p->recipe->name);
+	ib_json_kv_str(&j, "table", ib_table_name(p->table));
+	ib_json_kv_uint(&j, "sector_size", p->sector_size);
+	ib_json_kv_uint(&j, "disk_size", p->disk_size);
+	if (p->table == IB_TABLE_GPT) {
+		json_guid(&j, "disk_guid", &p->disk_guid);
+	} else {
+		snprintf(buf, sizeof buf, "0x%08" PRIx32, p->mbr_signature);
+		ib_json_kv_str(&j, "mbr_signature", buf);
+	}
+	ib_json_kv_uint(&j, "first_usable_lba", p->first_usable_lba);
+	ib_json_kv_uint(&j, "last_usable_lba", p->last_usable_lba);
+	ib_json_key(&j, "partitions");
+	ib_json_begin_array(&j);
+	for (size_t i = 0; i < p->nparts; i++) {
+		const struct ib_plan_part *pp = &p->parts[i];
+		const struct ib_partition_spec *s = pp->spec;
+		ib_json_begin_object(&j);
+		ib_json_kv_uint(&j, "number", pp->number);
+		ib_json_kv_str(&j, "name", s->name);
+		if (p->table == IB_TABLE_GPT) {
+			const char *alias = ib_ptype_name_for_guid(&pp->type_guid);
+			ib_json_kv_str(&j, "type", alias ? alias : ib_guid_format(&pp->type_guid, buf));
+			json_guid(&j, "type_guid", &pp->type_guid);
+			json_guid(&j, "guid", &pp->part_guid);
+		} else {
+			const char *alias = ib_ptype_name_for_mbr(pp->mbr_type);
+			snprintf(buf, sizeof buf, "0x%02x", pp->mbr_type);
+			ib_json_kv_str(&j, "type", alias ? alias : buf);
+			ib_json_kv_str(&j, "mbr_type", buf);
+			ib_json_kv_bool(&j, "bootable", s->bootable);
+		}
+		ib_json_kv_uint(&j, "start_lba", pp->start_lba);
+		ib_json_kv_uint(&j, "end_lba", pp->end_lba);
+		ib_json_kv_uint(&j, "offset", pp->offset);
+		ib_json_kv_uint(&j, "size", pp->size);
+		if (s->fs.type == IB_FS_NONE) {
+			ib_json_key(&j, "fs");
+			ib_json_null(&j);
+		} else {
+			ib_json_kv_str(&j, "fs", ib_fs_type_name(s->fs.type));
+			ib_json_kv_str(&j, "label", s->fs.label);
+			ib_json_kv_uint(&j, "cluster_size", pp->cluster_size);
+		}
+		ib_json_kv_uint(&j, "files", pp->nfiles);
+		ib_json_kv_uint(&j, "dirs", pp->ndirs);
+		ib_json_kv_uint(&j, "bytes", pp->bytes);
+		ib_json_end_object(&j);
+	}
+	ib_json_end_array(&j);
+	ib_json_key(&j, "steps");
+	ib_json_begin_array(&j);
+	for (size_t i = 0; i < p->nsteps; i++) {
+		ib_json_begin_object(&j);
+		ib_json_kv_str(&j, "title", p->steps[i].title);
+		ib_json_key(&j, "argv");
+		if (!p->steps[i].argv) {
+			ib_json_null(&j);
+		} else {
+			ib_json_begin_array(&j);
+			for (char **a = p->steps[i].argv; *a; a++)
+				ib_json_string(&j, *a);
+			ib_json_end_array(&j);
+		}
+		ib_json_end_object(&j);
+	}
+	ib_json_end_array(&j);
+	ib_json_key(&j, "outputs");
+	ib_json_begin_array(&j);
+	for (size_t i = 0; i < p->recipe->noutputs; i++) {
+		const struct ib_output_spec *o = &p->recipe->outputs[i];
+		char *path = ib_plan_output_path(p, o);
+		ib_json_begin_object(&j);
+		ib_json_kv_str(&j, "format", ib_out_format_name(o->format));
+		ib_json_kv_str(&j, "path", path);
+		ib_json_end_object(&j);
+		free(path);
+	}
+	ib_json_end_array(&j);
+	ib_json_end_object(&j);
+	ib_json_flush(&j, stdout);
+	ib_json_free(&j);
+}
+
+static void print_plan_text(const struct ib_plan *p)
+{
+	char a[32], b[40];
+	printf("%s: %s disk, %s, %u-byte sectors", p->recipe->name, ib_size_format(p->disk_size, a, sizeof a),
+	       p->table == IB_TABLE_GPT ? "GPT" : "MBR", p->sector_size);
+	if (p->table == IB_TABLE_GPT)
+		printf(", disk GUID %s\n", ib_guid_format(&p->disk_guid, b));
+	else
+		printf(", disk signature 0x%08" PRIx32 "\n", p->mbr_signature);
+	printf("\n  #  name          type         start LBA     end LBA        size  fs      label        files\n");
+	for (size_t i = 0; i < p->nparts; i++) {
+		const struct ib_plan_part *pp = &p->parts[i];
+		const struct ib_partition_spec *s = pp->spec;
+		const char *type;
+		if (p->table == IB_TABLE_GPT) {
+			type = ib_ptype_name_for_guid(&pp->type_guid);
+			if (!type)
+				type = ib_guid_format(&pp->type_guid, b);
+		} else {
+			type = ib_ptype_name_for_mbr(pp->mbr_type);
+			if (!type) {
+				snprintf(b, sizeof b, "0x%02x", pp->mbr_type);
+				type = b;
+			}
+		}
+		printf("%3u  %-12s  %-11s  %10" PRIu64 "  %10" PRIu64 "  %10s  %-6s  %-11s  %" PRIu64 "\n",
+		       pp->number, s->name ? s->name : "-", type, pp->start_lba, pp->end_lba,
+		       ib_size_format(pp->size, a, sizeof a),
+		       s->fs.type ? ib_fs_type_name(s->fs.type) : "-", s->fs.label ? s->fs.label : "-", pp->nfiles);
+		if (p->table == IB_TABLE_GPT)
+			printf("     guid %s%s\n", ib_guid_format(&pp->part_guid, b), "");
+	}
+	printf("\nsteps:\n");
+	for (size_t i = 0; i < p->nsteps; i++) {
+		printf("%3zu. %s\n", i + 1, p->steps[i].title);
+		if (p->steps[i].argv) {
+			char *cmd = ib_argv_format((const char *const *)p->steps[i].argv);
+			printf("     $ %s\n", cmd);
+			free(cmd);
+		}
+	}
+}
+
+int ib_cmd_plan(int argc, char **argv)
+{
+	struct cli c = {0};
+	int r = cli_parse(argc, argv, usage_plan, false, &c);
+	if (r != 0) {
+		free(c.sets);
+		return r > 0 ? 0 : IB_EXIT_INPUT;
+	}
+	if (!c.recipe) {
+		fprintf(stderr, "imgbuild plan: missing RECIPE\n%s", usage_plan);
+		return IB_EXIT_INPUT;
+	}
+	struct ib_recipe *rec;
+	struct ib_plan *p = cli_load_plan(&c, &rec);
+	free(c.sets);
+	if (!p)
+		return IB_EXIT_INPUT;
+	if (c.json)
+		print_plan_json(p);
+	else
+		print_plan_text(p);
+	ib_plan_free(p);
+	ib_recipe_free(rec);
+	return 0;
+}
+
