@@ -147,6 +147,12 @@ void ib_diags_free(struct ib_diags *d)
 	free(d->list.v);
 	d->list.v = NULL;
 	d->list.n = d->list.cap = 0;
+	if (d->src_owned) {
+		free(d->src_owned);
+		d->src_owned = NULL;
+		d->src_file = d->src_text = NULL;
+		d->src_len = 0;
+	}
 }
 
 static size_t edit_distance(const char *a, const char *b)

@@ -60,6 +60,9 @@ struct ib_diags {
 	const char *src_file;
 	const char *src_text;
 	size_t src_len;
+	/* Storage src_file/src_text point into when the producer of the diagnostics
+	 * (the recipe parser) hands it over; freed by ib_diags_free. May be NULL. */
+	char *src_owned;
 };
 
 void ib_diag_add(struct ib_diags *d, enum ib_severity sev, const struct ib_loc *loc, const char *hint,

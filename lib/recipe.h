@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The recipe: version 1 of the format in DESIGN.md, parsed into plain data.
  * Every field keeps the location of the YAML node it came from so that the
- * validator and the planner can point at it. */
+ * validator and the planner can point at it: the *_loc fields hold the
+ * location of the value (a mapping's `loc` is its first key or its `{`); a
+ * defaulted field gets its enclosing mapping's location; a value from --set
+ * has file "--set", line 0, col = 1 + the index of the override. docs/recipe.md
+ * is the user-facing reference. */
 #pragma once
 
 #include <stdbool.h>
@@ -28,7 +32,9 @@ struct ib_fs_spec {
 
 struct ib_partition_spec {
 	char *name; /* may be NULL for unnamed partitions */
-	char *type; /* as written: an alias, a GUID, or an MBR byte such as "0x07" */
+	char *type; /* an alias or a GUID as written, or an MBR byte as "0x07"; never
+		     * NULL after a successful load (omitted: basic-data on GPT; on MBR
+		     * 0x07 ntfs, 0x0c fat32, 0x0e fat16, 0x83 without fs) */
 	uint64_t size;
 	bool size_rest; /* size: rest */
 	bool bootable;  /* MBR active flag */
@@ -53,7 +59,8 @@ struct ib_disk_spec {
 
 struct ib_output_spec {
 	enum ib_out_format format;
-	char *subformat; /* vmdk: monolithicSparse | streamOptimized; vhdx/vpc: qemu-img subformat */
+	char *subformat; /* vmdk: monolithicSparse (default) | streamOptimized; vhdx/vpc: dynamic
+			  * (default) | fixed; NULL for raw and qcow2 */
 	char *adapter;   /* vmdk: ide | lsilogic | buslogic | legacyESX */
 	struct ib_loc loc, format_loc, subformat_loc, adapter_loc;
 };

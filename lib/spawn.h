@@ -26,9 +26,10 @@ struct ib_spawn_result {
 /* Run argv[0] (found in PATH) and wait for it. Returns 0 only if it exited
  * with status 0. Otherwise returns -1 and sets err (exit code 1) to a message
  * like "mkntfs exited with status 1: <its stderr>" or "mkntfs was killed by
- * signal 9 (Killed)", or "mkntfs: not found (install the Debian package
- * ntfs-3g)". result may be NULL; if given, the caller frees it with
- * ib_spawn_result_free. */
+ * signal 9 (Killed)"; a missing program gives exit code 3 and "mkntfs: program
+ * not found in PATH (install the Debian package ntfs-3g)"; SIGINT/SIGTERM
+ * while waiting stops the child and gives exit code 130/143. result may be
+ * NULL; if given, the caller frees it with ib_spawn_result_free. */
 int ib_spawn(const char *const *argv, const struct ib_spawn_opts *opts, struct ib_spawn_result *result,
 	     struct ib_error *err);
 void ib_spawn_result_free(struct ib_spawn_result *r);

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* FAT16/FAT32 with mkfs.fat (dosfstools 4.2), written straight into the work
+ * image at the partition's offset. Facts measured with mkfs.fat 4.2:
+ *  - --offset counts logical sectors of the -S size (-S 4096 --offset 256
+ *    starts at 1 MiB); -h (hidden sectors) counts the same sectors.
+ *  - BLOCKS is always in 1 KiB units, whatever -S is.
+ *  - It neither checks that offset + BLOCKS fits in the file nor extends
+ *    the file, so a too-small image would silently get a broken
+ *    filesystem: we check the bounds first.
+ *  - It rounds the sector count down to a multiple of the sectors per track
+ *    of -g.
+ *  - With too few clusters for the asked FAT type it only warns and exits 0
+ *    (mtools then refuses the volume): we check the cluster count before and
+ *    read it back from the boot sector after. */
+#include "fs.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "../recipe.h"
+#include "../spawn.h"
+
+#define FAT16_MIN_CLUSTERS 4085u
+#define FAT16_MAX_CLUSTERS 65524u
+#define FAT32_MIN_CLUSTERS 65525u
+#define FAT_MAX_CLUSTER_SIZE (UINT64_C(32) << 10)
+
+/* Windows' FAT32 defaults by volume size, used as the largest cluster we pick. */
+static uint64_t fat32_cluster_cap(uint64_t size)
+{
+	const uint64_t MiB = UINT64_C(1) << 20;
+	if (size <= 64 * MiB)
+		return 512;
+	if (size <= 128 * MiB)
+		return 1024;
+	if (size <= 256 * MiB)
+		return 2048;
+	if (size <= 8192 * MiB)
+		return 4096;
+	if (size <= 16384 * MiB)
+		return 8192;
+	if (size <= 32768 * MiB)
+		return 16384;
+	return 32768;
+}
+
+/* FAT32: the largest cluster up to Windows' default that still leaves at
+ * least 65525 clusters (judged by ib_fs_min_size, so the plan's "too small"
+ * check agrees). 512-byte sectors: 260 MiB -> 4 KiB, 100 MiB -> 1 KiB,
+ * 33 MiB -> 512 B. A cluster is never smaller than a sector, so FAT32 on
+ * 4096-byte sectors needs about 257 MiB or more.
+ * FAT16: the smallest cluster that keeps the count at or below 65524 (as
+ * Windows does: 64 MiB -> 2 KiB). If nothing fits, the bound is returned and
+ * the size check reports it. */
+uint64_t ib_fat_default_cluster(uint64_t size, uint32_t sector_size, int fat_bits)
+{
+	uint64_t ss = sector_size ? sector_size : 512;
+	if (fat_bits == 16) {
+		uint64_t c = ss;
+		while (c < (UINT64_C(64) << 10) && size / c > FAT16_MAX_CLUSTERS)
+			c <<= 1;
+		return c;
+	}
+	uint64_t c = fat32_cluster_cap(size);
+	if (c < ss)
+		c = ss;
+	while (c > ss && size < ib_fs_min_size(IB_FS_FAT32, c, (uint32_t)ss))
+		c >>= 1;
+	return c;
+}
+
+static bool is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+/* The cluster size the partition gets: the resolved one, else the default. */
+static uint64_t cluster_of(const struct ib_mkfs_args *a)
+{
+	return a->cluster_size ? a->cluster_size : ib_fat_default_cluster(a->size, a->sector_size, a->fat_bits);
+}
+
+static char *label_upper(const char *label)
+{
+	char *s = ib_xstrdup(label);
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x80)
+			*p = (char)toupper((unsigned char)*p);
+	return s;
+}
+
+char **ib_fat_mkfs_argv(const struct ib_mkfs_args *a)
+{
+	uint64_t ss = a->sector_size ? a->sector_size : 512;
+	uint64_t start = a->offset / ss;
+	IB_VEC(char *) v = {0};
+	IB_VEC_PUSH(v, ib_xstrdup("mkfs.fat"));
+	/* --invariant fixes the timestamp of the volume-label entry, so the same
+	 * inputs give the same bytes. It also sets a fixed volume ID, so it
+	 * must come before -i (options apply in order). */
+	IB_VEC_PUSH(v, ib_xstrdup("--invariant"));
+	IB_VEC_PUSH(v, ib_xstrdup("-F"));
+	IB_VEC_PUSH(v, ib_xasprintf("%d", a->fat_bits == 16 ? 16 : 32));
+	IB_VEC_PUSH(v, ib_xstrdup("-S"));
+	IB_VEC_PUSH(v, ib_xasprintf("%" PRIu64, ss));
+	IB_VEC_PUSH(v, ib_xstrdup("-s"));
+	IB_VEC_PUSH(v, ib_xasprintf("%" PRIu64, cluster_of(a) / ss));
+	IB_VEC_PUSH(v, ib_xasprintf("--offset=%" PRIu64, start));
+	IB_VEC_PUSH(v, ib_xstrdup("-h"));
+	IB_VEC_PUSH(v, ib_xasprintf("%" PRIu64, start));
+	/* mkfs.fat rounds the sector count down to whole tracks: 32 sectors per
+	 * track keeps a MiB-aligned partition whole (63 would cut up to 62
+	 * sectors off its end). Nothing modern reads the geometry. */
+	IB_VEC_PUSH(v, ib_xstrdup("-g"));
+	IB_VEC_PUSH(v, ib_xstrdup("64/32"));
+	IB_VEC_PUSH(v, ib_xstrdup("-i"));
+	IB_VEC_PUSH(v, ib_xasprintf("%08" PRIx32, a->serial));
+	if (a->label && *a->label) {
+		IB_VEC_PUSH(v, ib_xstrdup("-n"));
+		IB_VEC_PUSH(v, label_upper(a->label));
+	}
+	IB_VEC_PUSH(v, ib_xstrdup(a->image));
+	IB_VEC_PUSH(v, ib_xasprintf("%" PRIu64, a->size / 1024));
+	IB_VEC_PUSH(v, NULL);
+	return v.v;
+}
+
+static const char *fat_name(int bits)
+{
+	return bits == 16 ? "FAT16" : "FAT32";
+}
+
+static int check_args(const struct ib_mkfs_args *a, struct ib_error *err)
+{
+	uint64_t ss = a->sector_size, cs = cluster_of(a);
+	if (a->fat_bits != 16 && a->fat_bits != 32)
+		return ib_fail(err, IB_EXIT_INPUT, "FAT type must be 16 or 32, not %d", a->fat_bits);
+	if (!is_pow2(ss) || ss < 512 || ss > 4096)
+		return ib_fail(err, IB_EXIT_INPUT, "sector size %" PRIu64 " is not supported for FAT", ss);
+	if (a->offset % ss || a->size % ss)
+		return ib_fail(err, IB_EXIT_INPUT, "FAT partition at %" PRIu64 " (size %" PRIu64
+			       ") is not aligned to %" PRIu64 "-byte sectors", a->offset, a->size, ss);
+	if (!is_pow2(cs) || cs < ss || cs > FAT_MAX_CLUSTER_SIZE)
+		return ib_fail(err, IB_EXIT_INPUT,
+			       "FAT cluster size %" PRIu64 " must be a power of two from the sector size (%" PRIu64
+			       ") to 32 KiB", cs, ss);
+	if (a->offset / ss > UINT32_MAX)
+		return ib_fail(err, IB_EXIT_INPUT, "a FAT partition must start within the first 2^32 sectors");
+	uint64_t min = a->fat_bits == 16 ? ib_fs_min_size(IB_FS_FAT16, cs, (uint32_t)ss)
+					 : ib_fs_min_size(IB_FS_FAT32, cs, (uint32_t)ss);
+	if (a->size < min)
+		return ib_fail(err, IB_EXIT_INPUT,
+			       "a %s with %" PRIu64 "-byte clusters needs a partition of at least %" PRIu64
+			       " KiB; this one is %" PRIu64 " KiB", fat_name(a->fat_bits), cs, (min + 1023) / 1024,
+			       a->size / 1024);
+	if (a->fat_bits == 16 && a->size / cs > FAT16_MAX_CLUSTERS)
+		return ib_fail(err, IB_EXIT_INPUT,
+			       "a FAT16 of %" PRIu64 " KiB with %" PRIu64 "-byte clusters has more than %u clusters; "
+			       "use larger clusters or FAT32", a->size / 1024, cs, FAT16_MAX_CLUSTERS);
+	return 0;
+}
+
+/* Read the cluster count back from the boot sector mkfs.fat wrote. */
+static int check_boot_sector(int fd, const struct ib_mkfs_args *a, struct ib_error *err)
+{
+	uint8_t bs[512];
+	int r = ib_pread_all(fd, bs, sizeof bs, a->offset);
+	if (r < 0)
+		return ib_fail_errno(err, r, "cannot read the FAT boot sector of '%s'", a->image);
+	uint32_t bps = ib_get_le16(bs + 11), spc = bs[13], rsvd = ib_get_le16(bs + 14), nfats = bs[16];
+	uint32_t root = ib_get_le16(bs + 17), tot = ib_get_le16(bs + 19), fatsz = ib_get_le16(bs + 22);
+	if (!tot)
+		tot = ib_get_le32(bs + 32);
+	if (!fatsz)
+		fatsz = ib_get_le32(bs + 36);
+	if (bs[510] != 0x55 || bs[511] != 0xAA || bps != a->sector_size || !spc)
+		return ib_fail(err, IB_EXIT_FAIL, "mkfs.fat left no valid boot sector at offset %" PRIu64,
+			       a->offset);
+	uint64_t meta = rsvd + (uint64_t)nfats * fatsz + ((uint64_t)root * 32 + bps - 1) / bps;
+	uint64_t clusters = tot > meta ? (tot - meta) / spc : 0;
+	bool ok = a->fat_bits == 16 ? clusters >= FAT16_MIN_CLUSTERS && clusters <= FAT16_MAX_CLUSTERS
+				    : clusters >= FAT32_MIN_CLUSTERS;
+	if (!ok)
+		return ib_fail(err, IB_EXIT_INPUT,
+			       "mkfs.fat made a %s with %" PRIu64 " clusters, outside what %s allows "
+			       "(%u to %u); change the partition size or cluster size",
+			       fat_name(a->fat_bits), clusters, fat_name(a->fat_bits),
+			       a->fat_bits == 16 ? FAT16_MIN_CLUSTERS : FAT32_MIN_CLUSTERS,
+			       a->fat_bits == 16 ? FAT16_MAX_CLUSTERS : 0x0FFFFFF5u);
+	return 0;
+}
+
+int ib_fat_mkfs(const struct ib_mkfs_args *a, struct ib_error *err)
+{
+	if (check_args(a, err) < 0)
+		return -1;
+	_cleanup_close_ int fd = open(a->image, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ib_fail_errno(err, -errno, "cannot open '%s'", a->image);
+	struct stat before, after;
+	if (fstat(fd, &before) < 0)
+		return ib_fail_errno(err, -errno, "cannot stat '%s'", a->image);
+	if (a->offset + a->size > (uint64_t)before.st_size)
+		return ib_fail(err, IB_EXIT_FAIL,
+			       "the FAT partition (%" PRIu64 "+%" PRIu64 ") ends past the end of '%s' (%" PRIu64 ")",
+			       a->offset, a->size, a->image, (uint64_t)before.st_size);
+
+	char **argv = ib_fat_mkfs_argv(a);
+	int r = ib_spawn((const char *const *)argv, NULL, NULL, err);
+	ib_argv_free(argv);
+	if (r < 0)
+		return -1;
+
+	if (fstat(fd, &after) < 0)
+		return ib_fail_errno(err, -errno, "cannot stat '%s'", a->image);
+	if (after.st_size != before.st_size)
+		return ib_fail(err, IB_EXIT_FAIL, "mkfs.fat changed the size of '%s' from %" PRIu64 " to %" PRIu64,
+			       a->image, (uint64_t)before.st_size, (uint64_t)after.st_size);
+	return check_boot_sector(fd, a, err);
+}

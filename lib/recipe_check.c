@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Checks across fields that need nothing but the recipe: partition types for
+ * the table, one `rest`, unique names, MBR limits, filesystem labels and
+ * cluster sizes, a first-fit layout against the disk size, partitions too
+ * small (or too large) for their filesystem, output subformats. Each error
+ * points at the value that causes it. Values the walk already refused are
+ * skipped so that one mistake gives one error. The planner redoes the exact
+ * layout; these checks find the mistakes before anything runs. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "guid.h"
+#include "recipe_int.h"
+#include "size.h"
+
+#define GPT_ENTRIES_BYTES 16384u /* 128 entries of 128 bytes */
+#define FAT_MAX_CLUSTER (64u << 10)
+#define NTFS_MAX_CLUSTER (2u << 20)
+#define NTFS_MIN_BYTES (1u << 20) /* mkntfs: "Minimum NTFS volume size is 1MiB" */
+#define FAT16_MIN_CLUSTERS 4085u
+#define FAT16_MAX_CLUSTERS 65524u
+#define FAT32_MIN_CLUSTERS 65525u
+#define FAT32_MAX_CLUSTERS 0x0FFFFFF5u
+
+static bool present(const struct ib_loc *l)
+{
+	return l->file != NULL;
+}
+
+/* Given (or defaulted) and accepted by the walk. */
+static bool usable(const struct rctx *c, const struct ib_loc *l, const void *dst)
+{
+	return present(l) && !rctx_is_bad(c, dst);
+}
+
+static const char *part_label(const struct ib_partition_spec *p, size_t i, char *buf, size_t n)
+{
+	if (p->name)
+		snprintf(buf, n, "partition '%s'", p->name);
+	else
+		snprintf(buf, n, "partition %zu", i + 1);
+	return buf;
+}
+
+static char *fmt_size(uint64_t v, char *buf)
+{
+	return ib_size_format(v, buf, 32);
+}
+
+/* ---- partition types ---- */
+
+/* "0x07", "7", "0xEF": an MBR type byte; -1 if s is not a number. */
+static int mbr_byte(const char *s)
+{
+	unsigned v = 0;
+	int base = 10;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s || strlen(s) > 3)
+		return -1;
+	for (; *s; s++) {
+		int d;
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return -1;
+		v = v * (unsigned)base + (unsigned)d;
+	}
+	return v > 255 ? 256 : (int)v;
+}
+
+static const char *default_type(const struct ib_disk_spec *d, const struct ib_partition_spec *p)
+{
+	if (d->table == IB_TABLE_GPT)
+		return "basic-data";
+	switch (p->fs.type) {
+	case IB_FS_NTFS: return "0x07";
+	case IB_FS_FAT32: return "0x0c";
+	case IB_FS_FAT16: return "0x0e";
+	default: return "0x83";
+	}
+}
+
+static void type_hint(struct ib_buf *b, const char *word)
+{
+	const char *const *names = ib_ptype_names();
+	size_t n = 0;
+	while (names[n])
+		n++;
+	const char *near = ib_did_you_mean(word, names, n);
+	if (near)
+		ib_buf_printf(b, "did you mean '%s'? ", near);
+	ib_buf_puts(b, "aliases: ");
+	for (size_t i = 0; i < n; i++)
+		ib_buf_printf(b, "%s%s", i ? ", " : "", names[i]);
+}
+
+static void check_type(struct rctx *c, const struct ib_disk_spec *d, struct ib_partition_spec *p)
+{
+	if (rctx_is_bad(c, &p->type))
+		return;
+	if (!present(&p->type_loc)) {
+		p->type = ib_xstrdup(default_type(d, p));
+		p->type_loc = p->loc;
+		return;
+	}
+	const char *t = p->type;
+	bool gpt = d->table == IB_TABLE_GPT;
+	const struct ib_ptype_alias *a = ib_ptype_lookup(t);
+	if (a) {
+		if (gpt && !a->gpt_guid)
+			rctx_error_at(c, &p->type_loc, "use an MBR disk's type byte, e.g. 0x07",
+				      "partition type '%s' does not exist on GPT disks", t);
+		else if (!gpt && a->mbr_type < 0)
+			rctx_error_at(c, &p->type_loc, "use table: gpt, or drop this partition",
+				      "partition type '%s' does not exist on MBR disks (it has no MBR type byte)", t);
+		return;
+	}
+	struct ib_guid g;
+	bool is_guid = ib_guid_parse(t, &g) == 0;
+	int byte = mbr_byte(t);
+	if (gpt && is_guid)
+		return;
+	if (!gpt && byte >= 1 && byte <= 255) {
+		/* One spelling for the planner: "7", "0x7" and "0X07" all become "0x07". */
+		free(p->type);
+		p->type = ib_xasprintf("0x%02x", (unsigned)byte);
+		return;
+	}
+	struct ib_buf hint = { 0 };
+	if (gpt && byte >= 0) {
+		rctx_error_at(c, &p->type_loc, "on GPT write an alias or a GUID",
+			      "type '%s' is an MBR type byte, but the table is gpt", t);
+	} else if (!gpt && is_guid) {
+		rctx_error_at(c, &p->type_loc, "on MBR write an alias or a type byte such as 0x07",
+			      "type '%s' is a GPT GUID, but the table is mbr", t);
+	} else if (!gpt && byte == 0) {
+		rctx_error_at(c, &p->type_loc, NULL, "MBR type 0 marks an unused entry");
+	} else if (!gpt && byte > 255) {
+		rctx_error_at(c, &p->type_loc, NULL, "MBR type '%s' does not fit in a byte", t);
+	} else if (strchr(t, '-') && strlen(t) >= 30) {
+		rctx_error_at(c, &p->type_loc, "a GUID is 8-4-4-4-12 hex digits, e.g. C12A7328-F81F-11D2-BA4B-00A0C93EC93B",
+			      "bad GUID '%s'", t);
+	} else {
+		type_hint(&hint, t);
+		rctx_error_at(c, &p->type_loc, hint.s, "unknown partition type '%s'", t);
+	}
+	ib_buf_free(&hint);
+	rctx_mark_bad(c, &p->type);
+}
+
+/* ---- filesystems ---- */
+
+static bool is_fat(enum ib_fs_type t)
+{
+	return t == IB_FS_FAT16 || t == IB_FS_FAT32;
+}
+
+/* UTF-16 code units of a UTF-8 string (libyaml has checked it is valid). */
+static size_t utf16_units(const char *s)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p & 0xC0) == 0x80)
+			continue;
+		n += *p >= 0xF0 ? 2 : 1;
+	}
+	return n;
+}
+
+static void check_label(struct rctx *c, struct ib_fs_spec *fs)
+{
+	if (!usable(c, &fs->label_loc, &fs->label))
+		return;
+	const char *l = fs->label;
+	if (fs->type == IB_FS_NTFS) {
+		size_t n = utf16_units(l);
+		if (n > 32)
+			rctx_error_at(c, &fs->label_loc, NULL,
+				      "NTFS label too long: at most 32 characters (UTF-16 units), '%s' has %zu", l, n);
+		return;
+	}
+	size_t n = strlen(l);
+	if (n > 11) {
+		rctx_error_at(c, &fs->label_loc, NULL, "FAT label too long: at most 11 characters, '%s' has %zu", l,
+			      n);
+		return;
+	}
+	for (const unsigned char *p = (const unsigned char *)l; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			rctx_error_at(c, &fs->label_loc, NULL, "FAT label '%s' holds a control character", l);
+			return;
+		}
+		if (*p >= 0x80) {
+			rctx_error_at(c, &fs->label_loc, NULL, "FAT label '%s' is not plain ASCII", l);
+			return;
+		}
+		if (strchr("*?.,;:/\\|+=<>[]\"", *p)) {
+			rctx_error_at(c, &fs->label_loc, "FAT labels cannot hold * ? . , ; : / \\ | + = < > [ ] \"",
+				      "FAT label '%s' holds '%c'", l, *p);
+			return;
+		}
+	}
+}
+
+static void check_cluster(struct rctx *c, struct ib_fs_spec *fs, uint32_t ss)
+{
+	if (!usable(c, &fs->cluster_loc, &fs->cluster_size))
+		return;
+	uint64_t cs = fs->cluster_size;
+	char a[32];
+	bool bad = true;
+	if (!ib_is_pow2(cs))
+		rctx_error_at(c, &fs->cluster_loc, NULL, "cluster_size %s is not a power of two", fmt_size(cs, a));
+	else if (cs < ss)
+		rctx_error_at(c, &fs->cluster_loc, NULL, "cluster_size %s is smaller than the sector size (%u B)",
+			      fmt_size(cs, a), ss);
+	else if (is_fat(fs->type) && cs > FAT_MAX_CLUSTER)
+		rctx_error_at(c, &fs->cluster_loc, "FAT clusters are 512 B to 64 KiB",
+			      "cluster_size %s is out of range for FAT", fmt_size(cs, a));
+	else if (fs->type == IB_FS_NTFS && cs > NTFS_MAX_CLUSTER)
+		rctx_error_at(c, &fs->cluster_loc, "NTFS clusters are the sector size to 2 MiB",
+			      "cluster_size %s is out of range for NTFS", fmt_size(cs, a));
+	else
+		bad = false;
+	if (bad)
+		rctx_mark_bad(c, &fs->cluster_size);
+}
+
+struct fat_geom {
+	unsigned entry;    /* bytes per FAT entry */
+	uint64_t reserved; /* reserved area */
+	uint64_t root;     /* fixed root directory (FAT16) */
+};
+
+static struct fat_geom fat_geom(enum ib_fs_type t, uint32_t ss)
+{
+	if (t == IB_FS_FAT32)
+		return (struct fat_geom){ 4, 32ull * ss, 0 };
+	return (struct fat_geom){ 2, ss, ib_align_up(512 * 32, ss) };
+}
+
+/* The smallest volume with `clusters` clusters: reserved area, two FATs, the
+ * root directory, the data, and a cluster of slack for mkfs.fat's alignment. */
+static uint64_t fat_min_bytes(enum ib_fs_type t, uint64_t clusters, uint64_t cs, uint32_t ss)
+{
+	struct fat_geom g = fat_geom(t, ss);
+	uint64_t fat = ib_align_up((clusters + 2) * g.entry, ss);
+	return g.reserved + 2 * fat + g.root + clusters * cs + cs;
+}
+
+/* About how many clusters mkfs.fat makes in `bytes` (a slight overestimate). */
+static uint64_t fat_clusters(enum ib_fs_type t, uint64_t bytes, uint64_t cs, uint32_t ss)
+{
+	struct fat_geom g = fat_geom(t, ss);
+	if (bytes <= g.reserved + g.root)
+		return 0;
+	return (bytes - g.reserved - g.root) / (cs + 2 * g.entry);
+}
+
+/* The partition's final size is known: does its filesystem fit in it? */
+static void check_fs_size(struct rctx *c, const struct ib_partition_spec *p, const char *who, uint64_t bytes,
+			  uint32_t ss, uint64_t align)
+{
+	const struct ib_fs_spec *fs = &p->fs;
+	if (!present(&fs->loc) || fs->type == IB_FS_NONE || rctx_is_bad(c, &fs->type) ||
+	    rctx_is_bad(c, &fs->cluster_size))
+		return;
+	char a[32], b[32], k[32];
+	const char *fsn = ib_fs_type_name(fs->type);
+	bool given = present(&fs->cluster_loc);
+	if (fs->type == IB_FS_NTFS) {
+		if (bytes <= NTFS_MIN_BYTES)
+			rctx_error_at(c, &p->size_loc, "make it at least 2 MiB",
+				      "partition too small for its filesystem: NTFS needs more than 1 MiB, %s has %s",
+				      who, fmt_size(bytes, a));
+		else if (given && bytes / fs->cluster_size > UINT32_MAX)
+			rctx_error_at(c, &fs->cluster_loc, "choose a larger cluster_size",
+				      "%s has more than 2^32 NTFS clusters of %s", who, fmt_size(fs->cluster_size, a));
+		return;
+	}
+	/* FAT: without cluster_size the planner picks one; check against the
+	 * best it could pick (smallest for the minimum, largest for the maximum). */
+	uint64_t smallest = given ? fs->cluster_size : (ss > 512 ? ss : 512);
+	uint64_t largest = given ? fs->cluster_size : FAT_MAX_CLUSTER;
+	uint64_t min_clusters = fs->type == IB_FS_FAT32 ? FAT32_MIN_CLUSTERS : FAT16_MIN_CLUSTERS;
+	uint64_t max_clusters = fs->type == IB_FS_FAT32 ? FAT32_MAX_CLUSTERS : FAT16_MAX_CLUSTERS;
+	uint64_t need = fat_min_bytes(fs->type, min_clusters, smallest, ss);
+	if (bytes < need) {
+		need = ib_align_up(need, align); /* what to write: sizes are rounded up to it anyway */
+		rctx_error_at(c, &p->size_loc,
+			      fs->type == IB_FS_FAT32 ? "make it larger, use a smaller cluster_size, or use fat16"
+						      : "make it larger or use a smaller cluster_size",
+			      "partition too small for its filesystem: %s with %s clusters needs at least %s "
+			      "(%" PRIu64 " clusters), %s has %s",
+			      fsn, fmt_size(smallest, k), fmt_size(need, a), min_clusters, who, fmt_size(bytes, b));
+		return;
+	}
+	uint64_t clusters = fat_clusters(fs->type, bytes, largest, ss);
+	if (clusters > max_clusters) {
+		const struct ib_loc *at = given ? &fs->cluster_loc : &p->size_loc;
+		if (fs->type == IB_FS_FAT16 && !given)
+			rctx_error_at(c, at, "use fat32 or a smaller partition",
+				      "partition too large for fat16: it holds at most 65524 clusters of 64 KiB "
+				      "(about 4 GiB), %s has %s",
+				      who, fmt_size(bytes, a));
+		else
+			rctx_error_at(c, at, given ? "choose a larger cluster_size" : "make the partition smaller",
+				      "too many clusters: %s would have about %" PRIu64 " %s clusters of %s "
+				      "(at most %" PRIu64 ")",
+				      who, clusters, fsn, fmt_size(largest, k), max_clusters);
+	}
+}
+
+/* ---- the disk ---- */
+
+/* First fit in order, every partition rounded up to the alignment, `rest`
+ * taking what is left; fills sizes[] (0: unknown). Reports the first
+ * partition that does not fit. */
+static void check_layout(struct rctx *c, const struct ib_disk_spec *d, uint64_t *sizes)
+{
+	uint64_t ss = d->sector_size, align = d->align;
+	bool gpt = d->table == IB_TABLE_GPT;
+	uint64_t head = gpt ? 2 * ss + ib_align_up(GPT_ENTRIES_BYTES, ss) : ss;
+	uint64_t tail = gpt ? ss + ib_align_up(GPT_ENTRIES_BYTES, ss) : 0;
+	char a[32], b[32], e[32];
+	if (d->size <= head + tail) {
+		rctx_error_at(c, &d->size_loc, NULL, "disk of %s is too small for a %s partition table",
+			      fmt_size(d->size, a), ib_table_name(d->table));
+		return;
+	}
+	uint64_t end = d->size - tail, cur = head;
+	size_t rest = SIZE_MAX;
+	for (size_t i = 0; i < d->nparts; i++) {
+		const struct ib_partition_spec *p = &d->parts[i];
+		uint64_t start = ib_align_up(cur, align);
+		if (p->size_rest) {
+			rest = i;
+			cur = start;
+			continue;
+		}
+		uint64_t len = ib_align_up(p->size, align);
+		if (start >= end || len > end - start) {
+			char who[96];
+			rctx_error_at(c, &p->size_loc, "shrink the partitions or grow disk.size",
+				      "layout larger than the disk: %s (%s from offset %s) ends past the usable end "
+				      "of the disk at %s",
+				      part_label(p, i, who, sizeof(who)), fmt_size(len, a), fmt_size(start, b),
+				      fmt_size(end, e));
+			return;
+		}
+		cur = start + len;
+	}
+	if (rest != SIZE_MAX) {
+		uint64_t left = cur < end ? ib_align_down(end - cur, align) : 0;
+		if (!left) {
+			const struct ib_partition_spec *p = &d->parts[rest];
+			rctx_error_at(c, &p->size_loc, "shrink the other partitions or grow disk.size",
+				      "layout larger than the disk: nothing is left for `size: rest` (the other "
+				      "partitions end at %s of %s usable)",
+				      fmt_size(cur, a), fmt_size(end, b));
+			return;
+		}
+		sizes[rest] = left;
+	}
+}
+
+static void check_partitions(struct rctx *c, struct ib_disk_spec *d, bool geometry_ok, bool size_ok)
+{
+	bool gpt = d->table == IB_TABLE_GPT;
+	bool table_ok = !rctx_is_bad(c, &d->table);
+	uint32_t ss = rctx_is_bad(c, &d->sector_size) ? 512 : d->sector_size;
+	const struct ib_partition_spec *first_rest = NULL;
+	bool sizes_ok = true;
+	uint64_t *sizes = ib_xcalloc(d->nparts, sizeof(*sizes));
+
+	if (table_ok && !gpt && d->nparts > 4 && present(&d->parts[4].loc))
+		rctx_error_at(c, &d->parts[4].loc, "use table: gpt for more partitions",
+			      "an MBR table holds at most 4 partitions: this is the 5th");
+
+	for (size_t i = 0; i < d->nparts; i++) {
+		struct ib_partition_spec *p = &d->parts[i];
+		if (!present(&p->loc)) {
+			sizes_ok = false;
+			continue;
+		}
+		char who[96];
+		part_label(p, i, who, sizeof(who));
+
+		if (p->name && !rctx_is_bad(c, &p->name)) {
+			for (size_t j = 0; j < i; j++) {
+				const struct ib_partition_spec *q = &d->parts[j];
+				if (q->name && !strcmp(q->name, p->name)) {
+					rctx_error_at(c, &p->name_loc, "partition names must be unique",
+						      "duplicate partition name '%s'", p->name);
+					rctx_note_at(c, &q->name_loc, "'%s' is first used here", q->name);
+					break;
+				}
+			}
+		}
+
+		if (!present(&p->size_loc)) {
+			sizes_ok = false;
+			if (!rctx_is_bad(c, &p->size) && !p->has_use)
+				rctx_error_at(c, &p->loc, "e.g. size: 260MiB, or size: rest",
+					      "missing required key 'size' in a partition");
+		} else if (rctx_is_bad(c, &p->size)) {
+			sizes_ok = false;
+		} else if (p->size_rest) {
+			if (first_rest) {
+				rctx_error_at(c, &p->size_loc, "give this partition a size",
+					      "a second partition with size: rest (only one can take the rest)");
+				rctx_note_at(c, &first_rest->size_loc, "the first `size: rest` is here");
+				sizes_ok = false;
+			}
+			first_rest = p;
+		} else if (geometry_ok) {
+			sizes[i] = ib_align_up(p->size, d->align);
+		}
+
+		if (table_ok)
+			check_type(c, d, p);
+		else
+			rctx_mark_bad(c, &p->type);
+
+		if (table_ok && gpt && present(&p->bootable_loc) && !rctx_is_bad(c, &p->bootable))
+			rctx_error_at(c, &p->bootable_loc, "GPT disks boot through an esp partition (type: esp)",
+				      "bootable: is an MBR flag; the table is gpt");
+
+		bool has_fs = present(&p->fs.loc) || rctx_is_bad(c, &p->fs);
+		if (p->nfiles && !has_fs)
+			rctx_error_at(c, &p->files_loc, "add e.g. fs: { type: fat32 } to this partition",
+				      "files: needs a filesystem, and %s has no fs:", who);
+
+		if (present(&p->fs.loc) && !rctx_is_bad(c, &p->fs.type)) {
+			check_label(c, &p->fs);
+			check_cluster(c, &p->fs, ss);
+		}
+	}
+
+	if (geometry_ok && size_ok && sizes_ok)
+		check_layout(c, d, sizes);
+	for (size_t i = 0; i < d->nparts; i++) {
+		char who[96];
+		if (sizes[i])
+			check_fs_size(c, &d->parts[i], part_label(&d->parts[i], i, who, sizeof(who)), sizes[i], ss,
+				      d->align);
+	}
+	free(sizes);
+}
+
+static void check_disk(struct rctx *c, struct ib_recipe *r)
+{
+	struct ib_disk_spec *d = &r->disk;
+	if (!present(&d->loc))
+		return;
+	char a[32], b[32];
+	bool ss_ok = !rctx_is_bad(c, &d->sector_size);
+	bool table_ok = !rctx_is_bad(c, &d->table);
+	bool align_ok = !rctx_is_bad(c, &d->align);
+	bool size_ok = usable(c, &d->size_loc, &d->size);
+	if (!present(&d->size_loc) && !rctx_is_bad(c, &d->size) && !r->base)
+		rctx_error_at(c, &d->loc, "e.g. size: 8GiB", "missing required key 'size' in disk");
+
+	if (align_ok && ss_ok) {
+		if (!ib_is_pow2(d->align)) {
+			rctx_error_at(c, &d->align_loc, "e.g. align: 1MiB", "align %s is not a power of two",
+				      fmt_size(d->align, a));
+			align_ok = false;
+		} else if (d->align % d->sector_size) {
+			rctx_error_at(c, &d->align_loc, NULL, "align %s is not a multiple of the sector size (%u B)",
+				      fmt_size(d->align, a), d->sector_size);
+			align_ok = false;
+		}
+	}
+	if (size_ok && ss_ok && d->size % d->sector_size) {
+		rctx_error_at(c, &d->size_loc, NULL, "disk size %s (%" PRIu64 " B) is not a multiple of the sector size (%u B)",
+			      fmt_size(d->size, a), d->size, d->sector_size);
+		size_ok = false;
+	}
+	if (size_ok && ss_ok && table_ok && d->table == IB_TABLE_MBR && d->size / d->sector_size > UINT32_MAX) {
+		rctx_error_at(c, &d->size_loc, "use table: gpt",
+			      "an MBR table addresses at most %s with %u-byte sectors; the disk is %s",
+			      fmt_size((uint64_t)UINT32_MAX * d->sector_size, a), d->sector_size,
+			      fmt_size(d->size, b));
+		size_ok = false;
+	}
+	if (d->nparts)
+		check_partitions(c, d, align_ok && ss_ok && table_ok, size_ok);
+}
+
+/* ---- outputs ---- */
+
+static bool in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(s, *list))
+			return true;
+	return false;
+}
+
+static void list_hint(struct ib_buf *b, const char *word, const char *const *list)
+{
+	size_t n = 0;
+	while (list[n])
+		n++;
+	const char *near = ib_did_you_mean(word, list, n);
+	if (near)
+		ib_buf_printf(b, "did you mean '%s'? ", near);
+	ib_buf_puts(b, "valid: ");
+	for (size_t i = 0; i < n; i++)
+		ib_buf_printf(b, "%s%s", i ? ", " : "", list[i]);
+}
+
+static void check_output(struct rctx *c, struct ib_output_spec *o)
+{
+	static const char *const vmdk_sub[] = { "monolithicSparse", "streamOptimized", NULL };
+	static const char *const dyn_sub[] = { "dynamic", "fixed", NULL };
+	static const char *const adapters[] = { "ide", "lsilogic", "buslogic", "legacyESX", NULL };
+	const char *fmt = ib_out_format_name(o->format);
+	const char *const *subs = o->format == IB_OUT_VMDK ? vmdk_sub
+				  : o->format == IB_OUT_VHDX || o->format == IB_OUT_VPC ? dyn_sub
+											: NULL;
+	struct ib_buf hint = { 0 };
+	if (usable(c, &o->subformat_loc, &o->subformat)) {
+		if (!subs) {
+			rctx_error_at(c, &o->subformat_loc, "subformat is for vmdk, vhdx and vpc",
+				      "format %s takes no subformat", fmt);
+		} else if (!in_list(o->subformat, subs)) {
+			list_hint(&hint, o->subformat, subs);
+			rctx_error_at(c, &o->subformat_loc, hint.s, "unknown %s subformat '%s'", fmt, o->subformat);
+		}
+	} else if (subs && !present(&o->subformat_loc)) {
+		o->subformat = ib_xstrdup(subs[0]);
+		o->subformat_loc = o->loc;
+	}
+	ib_buf_free(&hint);
+	if (usable(c, &o->adapter_loc, &o->adapter)) {
+		if (o->format != IB_OUT_VMDK) {
+			rctx_error_at(c, &o->adapter_loc, "adapter is for vmdk", "format %s takes no adapter", fmt);
+		} else if (!in_list(o->adapter, adapters)) {
+			list_hint(&hint, o->adapter, adapters);
+			rctx_error_at(c, &o->adapter_loc, hint.s, "unknown vmdk adapter '%s'", o->adapter);
+		}
+	}
+	ib_buf_free(&hint);
+}
+
+static void check_outputs(struct rctx *c, struct ib_recipe *r)
+{
+	for (size_t i = 0; i < r->noutputs; i++) {
+		struct ib_output_spec *o = &r->outputs[i];
+		if (!present(&o->loc) || !usable(c, &o->format_loc, &o->format))
+			continue;
+		check_output(c, o);
+		for (size_t j = 0; j < i; j++) {
+			const struct ib_output_spec *q = &r->outputs[j];
+			if (usable(c, &q->format_loc, &q->format) && q->format == o->format) {
+				rctx_error_at(c, &o->format_loc, "list each format once",
+					      "duplicate output format '%s': both would write %s.%s",
+					      ib_out_format_name(o->format), r->name ? r->name : "<name>",
+					      ib_out_format_ext(o->format));
+				rctx_note_at(c, &q->format_loc, "'%s' is first listed here",
+					     ib_out_format_name(q->format));
+				break;
+			}
+		}
+	}
+}
+
+void recipe_check(struct rctx *c)
+{
+	check_disk(c, c->r);
+	check_outputs(c, c->r);
+}

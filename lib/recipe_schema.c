@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The schema of recipe version 1 as tables, one per kind of mapping, and the
+ * one walk that applies them. A row says: the key, the node type it takes,
+ * the parser, where the value goes (offsetof), whether it is required, its
+ * default (text, parsed like a written value) and where its location goes.
+ * Unknown and duplicate keys, wrong node types, missing keys and bad values
+ * are reported at their node and the walk carries on. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "recipe_int.h"
+#include "size.h"
+
+_Static_assert(sizeof(enum ib_table) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum ib_fs_type) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum ib_out_format) == sizeof(int), "enums are stored as int");
+
+enum rkind { RK_SCALAR = RN_SCALAR, RK_SEQ = RN_SEQ, RK_MAP = RN_MAP, RK_ANY };
+
+struct rfield;
+/* key is NULL when a default is parsed. Returns 0, or -1 after reporting. */
+typedef int (*rparse_fn)(struct rctx *c, const struct rnode *key, const struct rnode *val, void *base,
+			 const struct rfield *f);
+
+struct rfield {
+	const char *key;
+	enum rkind kind;
+	rparse_fn parse;
+	size_t off;      /* destination, relative to the mapping's struct */
+	const void *arg; /* parser argument: a nested table, enum names, a message */
+	bool required;
+	const char *def;   /* default when absent, or NULL */
+	ptrdiff_t loc_off; /* struct ib_loc for the value's location, or -1 */
+};
+
+struct rtable {
+	const char *what; /* "a partition", for messages */
+	const struct rfield *fields;
+	size_t n;
+	ptrdiff_t loc_off; /* struct ib_loc for the mapping's own location, or -1 */
+};
+
+/* A sequence of mappings into a calloc'd array plus a count. */
+struct rseq {
+	const struct rtable *item;
+	size_t elem_size;
+	size_t count_off; /* size_t count, relative to the same struct as the array */
+	size_t min;
+};
+
+struct renum {
+	const char *what; /* "partition table" */
+	const char *const *names;
+	const int *values;
+	size_t n;
+};
+
+#define MAX_FIELDS 16
+
+static void *at_off(void *base, size_t off)
+{
+	return (char *)base + off;
+}
+
+static void walk(struct rctx *c, const struct rtable *t, const struct rnode *map, void *base);
+
+/* ---- scalar helpers ---- */
+
+static bool is_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static int need_string(struct rctx *c, const struct rnode *key, const struct rnode *v)
+{
+	const char *k = key ? key->value : "value";
+	if (rnode_is_null(v)) {
+		rctx_error(c, v, NULL, "'%s' needs a value, found null", k);
+		return -1;
+	}
+	if (!*v->value) {
+		rctx_error(c, v, NULL, "'%s' must not be empty", k);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- parsers ---- */
+
+static int p_str(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		 const struct rfield *f)
+{
+	if (need_string(c, key, v) < 0)
+		return -1;
+	char **dst = at_off(base, f->off);
+	free(*dst);
+	*dst = ib_xstrdup(v->value);
+	return 0;
+}
+
+static int p_version(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		     const struct rfield *f)
+{
+	(void)key;
+	if (!strcmp(v->value, "1")) {
+		*(int *)at_off(base, f->off) = 1;
+		return 0;
+	}
+	if (is_digits(v->value))
+		rctx_error(c, v, "this imgbuild reads `imgbuild: 1`",
+			   "unsupported recipe format version %s", v->value);
+	else
+		rctx_error(c, v, "write `imgbuild: 1`", "'imgbuild' is the recipe format version, 1; found '%s'",
+			   v->value);
+	return -1;
+}
+
+/* The name becomes output file names: keep it a plain base name. */
+static int p_name(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		  const struct rfield *f)
+{
+	if (need_string(c, key, v) < 0)
+		return -1;
+	const char *s = v->value;
+	const char *hint = "use letters, digits, '.', '_' and '-', not starting with '.'";
+	if (s[0] == '.') {
+		rctx_error(c, v, hint, "name '%s' starts with '.'", s);
+		return -1;
+	}
+	if (strlen(s) > 200) {
+		rctx_error(c, v, NULL, "name is longer than 200 characters");
+		return -1;
+	}
+	for (const char *p = s; *p; p++) {
+		bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			  *p == '.' || *p == '_' || *p == '-';
+		if (!ok) {
+			rctx_error(c, v, hint, "name '%s' is not a safe file name: it holds '%c'", s, *p);
+			return -1;
+		}
+	}
+	return p_str(c, key, v, base, f);
+}
+
+static int p_base(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		  const struct rfield *f)
+{
+	(void)key;
+	if (rnode_is_null(v))
+		return 0;
+	char **dst = at_off(base, f->off);
+	free(*dst);
+	*dst = ib_xstrdup(v->kind == RN_SCALAR ? v->value : "");
+	rctx_error(c, v, "remove `base:` (or set it to null) and describe the whole disk",
+		   "`base:` arrives with the Windows customisation support and is not supported yet");
+	return -1;
+}
+
+static int p_unsupported(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+			 const struct rfield *f)
+{
+	(void)v;
+	*(bool *)at_off(base, f->off) = true;
+	rctx_error(c, key, NULL, "%s", (const char *)f->arg);
+	return -1;
+}
+
+static int p_map(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		 const struct rfield *f)
+{
+	(void)key;
+	walk(c, f->arg, v, at_off(base, f->off));
+	return 0;
+}
+
+static int p_reproducible(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+			  const struct rfield *f)
+{
+	(void)key;
+	*(bool *)at_off(base, f->off) = true;
+	walk(c, f->arg, v, base); /* epoch and seed live in struct ib_recipe itself */
+	return 0;
+}
+
+static int p_seq(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		 const struct rfield *f)
+{
+	const struct rseq *s = f->arg;
+	if (v->n < s->min) {
+		rctx_error(c, v, NULL, "'%s' needs at least %zu item%s", key ? key->value : "sequence", s->min,
+			   s->min == 1 ? "" : "s");
+		return -1;
+	}
+	char *arr = ib_xcalloc(v->n, s->elem_size);
+	memcpy(at_off(base, f->off), &arr, sizeof(arr));
+	*(size_t *)at_off(base, s->count_off) = v->n;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct rnode *item = v->items[i];
+		if (item->kind != RN_MAP) {
+			rctx_error(c, item, NULL, "expected a mapping for an item of '%s', found %s",
+				   key ? key->value : "sequence", rnode_kind_name(item));
+			continue;
+		}
+		walk(c, s->item, item, arr + i * s->elem_size);
+	}
+	return 0;
+}
+
+static int size_value(struct rctx *c, const struct rnode *key, const struct rnode *v, uint64_t *out)
+{
+	const char *why = NULL;
+	const char *k = key ? key->value : "size";
+	if (rnode_is_null(v)) {
+		rctx_error(c, v, "e.g. 260MiB or 8GiB", "'%s' needs a size, found null", k);
+		return -1;
+	}
+	if (ib_size_parse(v->value, out, &why) < 0) {
+		rctx_error(c, v, "sizes are whole numbers with B, KiB, MiB, GiB, TiB or KB, MB, GB, TB",
+			   "bad size '%s' for '%s': %s", v->value, k, why);
+		return -1;
+	}
+	if (*out == 0) {
+		rctx_error(c, v, NULL, "'%s' is zero", k);
+		return -1;
+	}
+	return 0;
+}
+
+static int p_size(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		  const struct rfield *f)
+{
+	uint64_t n;
+	if (size_value(c, key, v, &n) < 0)
+		return -1;
+	memcpy(at_off(base, f->off), &n, sizeof(n));
+	return 0;
+}
+
+static int p_part_size(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		       const struct rfield *f)
+{
+	struct ib_partition_spec *p = base;
+	if (!strcmp(v->value, "rest")) {
+		p->size_rest = true;
+		return 0;
+	}
+	return p_size(c, key, v, base, f);
+}
+
+static int p_sector_size(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+			 const struct rfield *f)
+{
+	(void)key;
+	uint32_t n = !strcmp(v->value, "512") ? 512 : !strcmp(v->value, "4096") ? 4096 : 0;
+	if (!n) {
+		rctx_error(c, v, "disks have 512-byte or 4096-byte sectors",
+			   "sector_size must be 512 or 4096, found '%s'", v->value);
+		return -1;
+	}
+	memcpy(at_off(base, f->off), &n, sizeof(n));
+	return 0;
+}
+
+static int p_bool(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		  const struct rfield *f)
+{
+	const char *s = v->value;
+	bool b;
+	if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
+		b = true;
+	else if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
+		b = false;
+	else {
+		rctx_error(c, v, NULL, "'%s' takes true or false, found '%s'", key ? key->value : "value", s);
+		return -1;
+	}
+	*(bool *)at_off(base, f->off) = b;
+	return 0;
+}
+
+static int p_uint(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		  const struct rfield *f)
+{
+	const char *s = v->value;
+	uint64_t n = 0;
+	bool ok = is_digits(s);
+	for (const char *p = s; ok && *p; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (n > (UINT64_MAX / 2 - d) / 10) /* keep it in int64_t range: it becomes a time_t */
+			ok = false;
+		n = n * 10 + d;
+	}
+	if (!ok) {
+		rctx_error(c, v, NULL, "'%s' takes a non-negative whole number, found '%s'",
+			   key ? key->value : "value", s);
+		return -1;
+	}
+	memcpy(at_off(base, f->off), &n, sizeof(n));
+	return 0;
+}
+
+static void add_valid_list(struct ib_buf *b, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n && names[i]; i++)
+		ib_buf_printf(b, "%s%s", i ? ", " : "", names[i]);
+}
+
+static int p_enum(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		  const struct rfield *f)
+{
+	(void)key;
+	const struct renum *e = f->arg;
+	for (size_t i = 0; i < e->n; i++) {
+		if (!strcmp(v->value, e->names[i])) {
+			memcpy(at_off(base, f->off), &e->values[i], sizeof(int));
+			return 0;
+		}
+	}
+	struct ib_buf hint = { 0 };
+	const char *near = ib_did_you_mean(v->value, e->names, e->n);
+	if (near)
+		ib_buf_printf(&hint, "did you mean '%s'? ", near);
+	ib_buf_puts(&hint, "valid: ");
+	add_valid_list(&hint, e->names, e->n);
+	rctx_error(c, v, hint.s, "unknown %s '%s'", e->what, v->value);
+	ib_buf_free(&hint);
+	return -1;
+}
+
+/* Paths inside a volume: absolute, '/'-separated, nothing that could climb
+ * out or that two filesystems would read differently. */
+static int p_dst(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		 const struct rfield *f)
+{
+	if (need_string(c, key, v) < 0)
+		return -1;
+	const char *s = v->value;
+	const char *hint = "write an absolute path inside the volume, e.g. /EFI/BOOT or /Setup/";
+	if (s[0] != '/') {
+		rctx_error(c, v, hint, "dst '%s' is not absolute (it must start with '/')", s);
+		return -1;
+	}
+	if (strchr(s, '\\')) {
+		rctx_error(c, v, hint, "dst '%s' holds a backslash: separate folders with '/'", s);
+		return -1;
+	}
+	for (const char *p = s + 1; *p;) {
+		const char *end = strchr(p, '/');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == 0) {
+			rctx_error(c, v, hint, "dst '%s' has an empty path component ('//')", s);
+			return -1;
+		}
+		if ((len == 2 && !strncmp(p, "..", 2)) || (len == 1 && p[0] == '.')) {
+			rctx_error(c, v, hint, "dst '%s' has a '%.*s' component", s, (int)len, p);
+			return -1;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return p_str(c, key, v, base, f);
+}
+
+/* ---- tables ---- */
+
+#define ROW(T, k, kind, fn, member, arg, req, def, locm)                                    \
+	{ k, kind, fn, offsetof(T, member), arg, req, def, (ptrdiff_t)offsetof(T, locm) }
+#define ROW_NOLOC(T, k, kind, fn, member, arg, req, def) \
+	{ k, kind, fn, offsetof(T, member), arg, req, def, -1 }
+#define TABLE(what, rows, T, locm) { what, rows, IB_ARRAY_SIZE(rows), (ptrdiff_t)offsetof(T, locm) }
+
+static const char *const table_names[] = { "gpt", "mbr" };
+static const int table_values[] = { IB_TABLE_GPT, IB_TABLE_MBR };
+static const struct renum table_enum = { "partition table", table_names, table_values, 2 };
+
+static const char *const fs_names[] = { "fat16", "fat32", "ntfs" };
+static const int fs_values[] = { IB_FS_FAT16, IB_FS_FAT32, IB_FS_NTFS };
+static const struct renum fs_enum = { "filesystem type", fs_names, fs_values, 3 };
+
+static const char *const out_names[] = { "raw", "qcow2", "vmdk", "vhdx", "vpc" };
+static const int out_values[] = { IB_OUT_RAW, IB_OUT_QCOW2, IB_OUT_VMDK, IB_OUT_VHDX, IB_OUT_VPC };
+static const struct renum out_enum = { "output format", out_names, out_values, 5 };
+
+static const struct rfield fs_rows[] = {
+	ROW(struct ib_fs_spec, "type", RK_SCALAR, p_enum, type, &fs_enum, true, NULL, type_loc),
+	ROW(struct ib_fs_spec, "label", RK_SCALAR, p_str, label, NULL, false, NULL, label_loc),
+	ROW(struct ib_fs_spec, "cluster_size", RK_SCALAR, p_size, cluster_size, NULL, false, NULL, cluster_loc),
+};
+static const struct rtable fs_table = TABLE("fs", fs_rows, struct ib_fs_spec, loc);
+
+static const struct rfield file_rows[] = {
+	ROW(struct ib_file_spec, "src", RK_SCALAR, p_str, src, NULL, true, NULL, src_loc),
+	ROW(struct ib_file_spec, "dst", RK_SCALAR, p_dst, dst, NULL, true, NULL, dst_loc),
+};
+static const struct rtable file_table = TABLE("a files entry", file_rows, struct ib_file_spec, loc);
+static const struct rseq files_seq = {
+	&file_table, sizeof(struct ib_file_spec), offsetof(struct ib_partition_spec, nfiles), 0
+};
+
+static const char windows_msg[] =
+	"`windows:` arrives with the Windows customisation support; not supported yet";
+static const char use_msg[] =
+	"`use:` (changing a partition of a `base:` image) arrives with the Windows customisation support; "
+	"not supported yet";
+
+static const struct rfield part_rows[] = {
+	ROW(struct ib_partition_spec, "name", RK_SCALAR, p_str, name, NULL, false, NULL, name_loc),
+	ROW(struct ib_partition_spec, "type", RK_SCALAR, p_str, type, NULL, false, NULL, type_loc),
+	ROW(struct ib_partition_spec, "size", RK_SCALAR, p_part_size, size, NULL, false, NULL, size_loc),
+	ROW(struct ib_partition_spec, "bootable", RK_SCALAR, p_bool, bootable, NULL, false, NULL, bootable_loc),
+	ROW(struct ib_partition_spec, "fs", RK_MAP, p_map, fs, &fs_table, false, NULL, fs.loc),
+	ROW(struct ib_partition_spec, "files", RK_SEQ, p_seq, files, &files_seq, false, NULL, files_loc),
+	ROW(struct ib_partition_spec, "windows", RK_ANY, p_unsupported, has_windows, windows_msg, false, NULL,
+	    windows_loc),
+	ROW(struct ib_partition_spec, "use", RK_ANY, p_unsupported, has_use, use_msg, false, NULL, use_loc),
+};
+static const struct rtable part_table = TABLE("a partition", part_rows, struct ib_partition_spec, loc);
+static const struct rseq parts_seq = {
+	&part_table, sizeof(struct ib_partition_spec), offsetof(struct ib_disk_spec, nparts), 1
+};
+
+static const struct rfield disk_rows[] = {
+	ROW(struct ib_disk_spec, "size", RK_SCALAR, p_size, size, NULL, false, NULL, size_loc),
+	ROW(struct ib_disk_spec, "table", RK_SCALAR, p_enum, table, &table_enum, false, "gpt", table_loc),
+	ROW(struct ib_disk_spec, "sector_size", RK_SCALAR, p_sector_size, sector_size, NULL, false, "512",
+	    sector_size_loc),
+	ROW(struct ib_disk_spec, "align", RK_SCALAR, p_size, align, NULL, false, "1MiB", align_loc),
+	ROW(struct ib_disk_spec, "partitions", RK_SEQ, p_seq, parts, &parts_seq, true, NULL, parts_loc),
+};
+static const struct rtable disk_table = TABLE("disk", disk_rows, struct ib_disk_spec, loc);
+
+static const struct rfield output_rows[] = {
+	ROW(struct ib_output_spec, "format", RK_SCALAR, p_enum, format, &out_enum, true, NULL, format_loc),
+	ROW(struct ib_output_spec, "subformat", RK_SCALAR, p_str, subformat, NULL, false, NULL, subformat_loc),
+	ROW(struct ib_output_spec, "adapter", RK_SCALAR, p_str, adapter, NULL, false, NULL, adapter_loc),
+};
+static const struct rtable output_table = TABLE("an output", output_rows, struct ib_output_spec, loc);
+static const struct rseq outputs_seq = {
+	&output_table, sizeof(struct ib_output_spec), offsetof(struct ib_recipe, noutputs), 1
+};
+
+static const struct rfield repro_rows[] = {
+	ROW_NOLOC(struct ib_recipe, "epoch", RK_SCALAR, p_uint, epoch, NULL, true, NULL),
+	ROW_NOLOC(struct ib_recipe, "seed", RK_SCALAR, p_str, seed, NULL, true, NULL),
+};
+static const struct rtable repro_table = { "reproducible", repro_rows, IB_ARRAY_SIZE(repro_rows), -1 };
+
+static const struct rfield top_rows[] = {
+	ROW_NOLOC(struct ib_recipe, "imgbuild", RK_SCALAR, p_version, version, NULL, true, NULL),
+	ROW(struct ib_recipe, "name", RK_SCALAR, p_name, name, NULL, true, NULL, name_loc),
+	ROW(struct ib_recipe, "base", RK_ANY, p_base, base, NULL, false, NULL, base_loc),
+	ROW(struct ib_recipe, "disk", RK_MAP, p_map, disk, &disk_table, true, NULL, disk.loc),
+	ROW(struct ib_recipe, "outputs", RK_SEQ, p_seq, outputs, &outputs_seq, true, NULL, outputs_loc),
+	ROW(struct ib_recipe, "reproducible", RK_MAP, p_reproducible, reproducible, &repro_table, false, NULL,
+	    reproducible_loc),
+};
+static const struct rtable top_table = { "the recipe", top_rows, IB_ARRAY_SIZE(top_rows), -1 };
+
+/* ---- the walk ---- */
+
+static const char *kind_word(enum rkind k)
+{
+	return k == RK_MAP ? "a mapping" : k == RK_SEQ ? "a sequence" : "a scalar";
+}
+
+static void parse_value(struct rctx *c, const struct rfield *f, const struct rnode *key, const struct rnode *v,
+			void *base)
+{
+	void *dst = at_off(base, f->off);
+	if (f->kind != RK_ANY && (int)v->kind != (int)f->kind) {
+		rctx_error(c, v, NULL, "expected %s for '%s', found %s", kind_word(f->kind), f->key,
+			   rnode_kind_name(v));
+		rctx_mark_bad(c, dst);
+		return;
+	}
+	if (f->loc_off >= 0)
+		*(struct ib_loc *)at_off(base, (size_t)f->loc_off) = rctx_loc(c, v);
+	if (f->parse(c, key, v, base, f) < 0)
+		rctx_mark_bad(c, dst);
+}
+
+/* Returns the index of the suggested key, or -1. */
+static int unknown_key(struct rctx *c, const struct rtable *t, const struct rnode *k)
+{
+	const char *names[MAX_FIELDS];
+	for (size_t i = 0; i < t->n; i++)
+		names[i] = t->fields[i].key;
+	struct ib_buf hint = { 0 };
+	const char *near = ib_did_you_mean(k->value, names, t->n);
+	if (near)
+		ib_buf_printf(&hint, "did you mean '%s'? ", near);
+	ib_buf_puts(&hint, "valid keys: ");
+	add_valid_list(&hint, names, t->n);
+	rctx_error(c, k, hint.s, "unknown key '%s' in %s", k->value, t->what);
+	ib_buf_free(&hint);
+	for (size_t i = 0; near && i < t->n; i++)
+		if (names[i] == near)
+			return (int)i;
+	return -1;
+}
+
+static void duplicate_key(struct rctx *c, const struct rtable *t, const struct rnode *k,
+			  const struct rnode *first, const struct rnode *const *seen)
+{
+	/* Perhaps a typo for a key that is not there yet. */
+	const char *names[MAX_FIELDS];
+	size_t n = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (!seen[i])
+			names[n++] = t->fields[i].key;
+	const char *near = ib_did_you_mean(k->value, names, n);
+	_cleanup_free_ char *hint = near ? ib_xasprintf("did you mean '%s'?", near) : NULL;
+	rctx_error(c, k, hint ? hint : "remove one of them", "duplicate key '%s' in %s", k->value, t->what);
+	struct ib_loc loc = rctx_loc(c, first);
+	rctx_note_at(c, &loc, "'%s' was first given here", first->value);
+}
+
+static void walk(struct rctx *c, const struct rtable *t, const struct rnode *map, void *base)
+{
+	if (t->loc_off >= 0)
+		*(struct ib_loc *)at_off(base, (size_t)t->loc_off) = rctx_loc(c, map);
+	const struct rnode *seen[MAX_FIELDS] = { 0 };
+	bool suggested[MAX_FIELDS] = { 0 }; /* a misspelt key: do not also call it missing */
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		const struct rnode *k = map->items[i], *v = map->items[i + 1];
+		if (k->kind != RN_SCALAR) {
+			rctx_error(c, k, NULL, "expected a scalar key in %s, found %s", t->what, rnode_kind_name(k));
+			continue;
+		}
+		size_t j = 0;
+		while (j < t->n && strcmp(t->fields[j].key, k->value))
+			j++;
+		if (j == t->n) {
+			int near = unknown_key(c, t, k);
+			if (near >= 0)
+				suggested[near] = true;
+		}
+		else if (seen[j])
+			duplicate_key(c, t, k, seen[j], seen);
+		else {
+			seen[j] = k;
+			parse_value(c, &t->fields[j], k, v, base);
+		}
+	}
+	for (size_t j = 0; j < t->n; j++) {
+		const struct rfield *f = &t->fields[j];
+		if (seen[j])
+			continue;
+		if (suggested[j]) {
+			rctx_mark_bad(c, at_off(base, f->off));
+		} else if (f->required) {
+			rctx_error(c, map, NULL, "missing required key '%s' in %s", f->key, t->what);
+			rctx_mark_bad(c, at_off(base, f->off));
+		} else if (f->def) {
+			struct rnode d = { .kind = RN_SCALAR, .line = map->line, .col = map->col, .set = map->set,
+					   .value = (char *)f->def, .plain = true };
+			parse_value(c, f, NULL, &d, base);
+		}
+	}
+}
+
+void recipe_walk(struct rctx *c, const struct rnode *root)
+{
+	if (root->kind != RN_MAP) {
+		rctx_error(c, root, "a recipe starts with `imgbuild: 1`",
+			   "expected a mapping at the top of the recipe, found %s", rnode_kind_name(root));
+		return;
+	}
+	walk(c, &top_table, root, c->r);
+}

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The default NTFS backend: libntfs-3g opens the volume inside the image
+ * through the offset device, and file data is written once, straight into
+ * the image. No root, no loop device, no FUSE.
+ *
+ * Names are UTF-8 (libntfs-3g converts them to UTF-16); names Windows cannot
+ * use (reserved names, \ : * ? " < > |, control characters, a trailing dot
+ * or space) are refused. New files and directories get libntfs-3g's default
+ * security descriptor, the one an ntfs-3g mount without a user mapping gives:
+ * Everyone has full control. All four NTFS times (creation, data change, MFT
+ * change, access) are set to the given mtime, in the standard information,
+ * in the file-name attribute and in the parent directory's index entry.
+ * libntfs-3g leaves a directory's times alone when entries are added to it
+ * (the ntfs-3g FUSE layer is what updates them), so the times mkdir sets
+ * hold without being re-applied at close (the tests check this). */
+#include "vol.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../ntfs3g_compat.h"
+#include "../undo.h"
+#include "../util.h"
+#include "ntfs3g_device.h"
+
+#define WRITE_CHUNK (1u << 20)
+
+struct ib_vol {
+	struct ib_ntfs3g_io io; /* the device's state; lives as long as the volume */
+	ntfs_volume *vol;       /* owns the device: ntfs_umount frees it */
+	uint8_t *buf;
+};
+
+static void vol_free(struct ib_vol *v)
+{
+	free(v->buf);
+	free(v);
+}
+
+static const char *mount_error(int e)
+{
+	switch (e) {
+	case EINVAL:
+		return "not an NTFS filesystem";
+	case EPERM:
+		return "Windows is hibernated or was shut down with Fast Startup; boot it and shut it down fully";
+	case EOPNOTSUPP:
+		return "the NTFS journal is unclean (not safely closed by Windows)";
+	case EIO:
+		return "the NTFS filesystem is damaged (run chkdsk)";
+	default:
+		return strerror(e);
+	}
+}
+
+static int vol_open(struct ib_vol **out, const struct ib_vol_target *t, struct ib_error *err)
+{
+	*out = NULL;
+	struct stat st;
+	if (stat(t->image, &st) < 0)
+		return ib_fail_errno(err, -errno, "ntfs: cannot open %s", t->image);
+	if ((uint64_t)st.st_size < t->offset || (uint64_t)st.st_size - t->offset < t->size)
+		return ib_fail(err, IB_EXIT_FAIL, "ntfs: partition at %llu (+%llu bytes) lies beyond the end of %s",
+			       (unsigned long long)t->offset, (unsigned long long)t->size, t->image);
+
+	struct ib_vol *v = ib_xcalloc(1, sizeof(*v));
+	v->io.offset = t->offset;
+	v->io.size = t->size;
+	v->io.sector_size = t->sector_size ? t->sector_size : 512;
+	v->buf = ib_xmalloc(WRITE_CHUNK);
+
+	ntfs_set_char_encoding("utf8");
+	struct ntfs_device *dev = ib_ntfs3g_device_new(t->image, &v->io);
+	if (!dev) {
+		int e = errno;
+		vol_free(v);
+		return ib_fail_errno(err, -e, "ntfs: cannot set up a device for %s", t->image);
+	}
+	v->vol = ntfs_device_mount(dev, NTFS_MNT_NONE);
+	if (!v->vol) {
+		int e = errno;
+		ntfs_device_free(dev); /* a failed mount closes it but leaves it to us */
+		vol_free(v);
+		return ib_fail(err, IB_EXIT_FAIL, "ntfs: cannot open the filesystem at offset %llu of %s: %s",
+			       (unsigned long long)t->offset, t->image, mount_error(e));
+	}
+	*out = v;
+	return 0;
+}
+
+/* "/a/b/c" -> parent "/a/b" (kept in the caller's copy) and name "c". */
+static const char *split_parent(char *path, const char **name)
+{
+	char *slash = strrchr(path, '/');
+	if (!slash) {
+		*name = path;
+		return "/";
+	}
+	*name = slash + 1;
+	if (slash == path)
+		return "/";
+	*slash = '\0';
+	return path;
+}
+
+/* The UTF-16 name, checked for what Windows accepts. Returns its length or
+ * -1 with errno set. */
+static int windows_name(ntfs_volume *vol, const char *name, ntfschar **uname)
+{
+	*uname = NULL;
+	int len = ntfs_mbstoucs(name, uname);
+	if (len < 0)
+		return -1;
+	if (len == 0 || len > NTFS_MAX_NAME_LEN) {
+		free(*uname);
+		*uname = NULL;
+		errno = len ? ENAMETOOLONG : EINVAL;
+		return -1;
+	}
+	if (ntfs_forbidden_names(vol, *uname, len, TRUE)) {
+		free(*uname);
+		*uname = NULL;
+		errno = EINVAL;
+		return -1;
+	}
+	return len;
+}
+
+static int name_fail(struct ib_error *err, const char *what, const char *path, int e)
+{
+	if (e == EINVAL)
+		return ib_fail(err, IB_EXIT_FAIL,
+			       "ntfs: cannot %s %s: not a valid Windows name (reserved name, one of \\ : * ? \" < > | "
+			       "or a control character, or a trailing dot or space)",
+			       what, path);
+	if (e == EILSEQ)
+		return ib_fail(err, IB_EXIT_FAIL, "ntfs: cannot %s %s: the name is not valid UTF-8", what, path);
+	return ib_fail_errno(err, -e, "ntfs: cannot %s %s", what, path);
+}
+
+/* All four times in the standard information (written from the inode when
+ * it is synced), in every FILE_NAME attribute of the record, and (through
+ * the file-name dirty flag) in the parent's index entry. */
+static int set_times(ntfs_inode *ni, const struct timespec *ts)
+{
+	ntfs_time t = timespec2ntfs(*ts);
+	ni->creation_time = t;
+	ni->last_data_change_time = t;
+	ni->last_mft_change_time = t;
+	ni->last_access_time = t;
+
+	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
+	if (!ctx)
+		return -1;
+	while (!ntfs_attr_lookup(AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0, NULL, 0, ctx)) {
+		FILE_NAME_ATTR *fn = (FILE_NAME_ATTR *)((u8 *)ctx->attr + le16_to_cpu(ctx->attr->value_offset));
+		fn->creation_time = t;
+		fn->last_data_change_time = t;
+		fn->last_mft_change_time = t;
+		fn->last_access_time = t;
+		ntfs_inode_mark_dirty(ctx->ntfs_ino);
+	}
+	int e = errno;
+	ntfs_attr_put_search_ctx(ctx);
+	if (e != ENOENT) {
+		errno = e;
+		return -1;
+	}
+	NInoSetDirty(ni);
+	NInoFileNameSetDirty(ni);
+	return 0;
+}
+
+static bool is_dir(const ntfs_inode *ni) { return ni->mrec->flags & MFT_RECORD_IS_DIRECTORY; }
+
+/* Close ni (syncing its index entry in dir) and then dir; the first error wins. */
+static int close_pair(ntfs_inode *ni, ntfs_inode *dir)
+{
+	int r = 0, e = 0;
+	if (ni && (dir ? ntfs_inode_close_in_dir(ni, dir) : ntfs_inode_close(ni)) < 0) {
+		r = -1;
+		e = errno;
+	}
+	if (dir && ntfs_inode_close(dir) < 0 && !r) {
+		r = -1;
+		e = errno;
+	}
+	errno = e;
+	return r;
+}
+
+/* mkdir -p, one component at a time from the root, each parent kept open
+ * while its child is created or opened. */
+static int vol_mkdir(struct ib_vol *v, const char *path, const struct timespec *mtime, struct ib_error *err)
+{
+	ntfs_inode *parent = NULL;
+	ntfs_inode *cur = ntfs_inode_open(v->vol, FILE_root);
+	if (!cur)
+		return ib_fail_errno(err, -errno, "ntfs: cannot open the root directory");
+
+	_cleanup_free_ char *copy = ib_xstrdup(path);
+	for (char *save = NULL, *comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		size_t plen = (size_t)(comp - copy) + strlen(comp);
+		_cleanup_free_ char *sofar = ib_xstrndup(path, plen);
+		ntfschar *uname = NULL;
+		int ulen = windows_name(v->vol, comp, &uname);
+		if (ulen < 0) {
+			int e = errno;
+			close_pair(cur, parent);
+			return name_fail(err, "create directory", sofar, e);
+		}
+		ntfs_inode *child = NULL;
+		u64 mref = ntfs_inode_lookup_by_name(cur, uname, ulen);
+		if (mref != (u64)-1) {
+			child = ntfs_inode_open(v->vol, MREF(mref));
+			if (child && !is_dir(child)) {
+				ntfs_inode_close(child);
+				child = NULL;
+				errno = ENOTDIR;
+			}
+		} else if (errno == ENOENT) {
+			child = ntfs_create(cur, const_cpu_to_le32(0), uname, (u8)ulen, S_IFDIR);
+		}
+		free(uname);
+		if (!child) {
+			int e = errno;
+			close_pair(cur, parent);
+			return ib_fail_errno(err, -e, "ntfs: cannot create directory %s", sofar);
+		}
+		if (parent && ntfs_inode_close(parent) < 0) {
+			int e = errno;
+			close_pair(child, cur);
+			return ib_fail_errno(err, -e, "ntfs: cannot create directory %s", sofar);
+		}
+		parent = cur;
+		cur = child;
+	}
+
+	if (set_times(cur, mtime) < 0) {
+		int e = errno;
+		close_pair(cur, parent);
+		return ib_fail_errno(err, -e, "ntfs: cannot set the times of %s", path);
+	}
+	if (close_pair(cur, parent) < 0)
+		return ib_fail_errno(err, -errno, "ntfs: cannot create directory %s", path);
+	return 0;
+}
+
+/* Open the regular file name in dir, emptied, or create it. */
+static ntfs_inode *create_or_empty(ntfs_inode *dir, const ntfschar *uname, int ulen)
+{
+	u64 mref = ntfs_inode_lookup_by_name(dir, uname, ulen);
+	if (mref == (u64)-1)
+		return errno == ENOENT ? ntfs_create(dir, const_cpu_to_le32(0), uname, (u8)ulen, S_IFREG) : NULL;
+
+	ntfs_inode *ni = ntfs_inode_open(dir->vol, MREF(mref));
+	if (!ni)
+		return NULL;
+	if (is_dir(ni)) {
+		ntfs_inode_close(ni);
+		errno = EISDIR;
+		return NULL;
+	}
+	ntfs_attr *na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	if (!na || ntfs_attr_truncate(na, 0) < 0) {
+		int e = errno;
+		if (na)
+			ntfs_attr_close(na);
+		ntfs_inode_close(ni);
+		errno = e;
+		return NULL;
+	}
+	ntfs_attr_close(na);
+	return ni;
+}
+
+/* Stream src into the file's unnamed data attribute in 1 MiB writes. */
+static int write_data(struct ib_vol *v, ntfs_inode *ni, int fd, const char *path, const char *src, uint64_t size,
+		      struct ib_error *err)
+{
+	ntfs_attr *na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	if (!na)
+		return ib_fail_errno(err, -errno, "ntfs: cannot open the data of %s", path);
+	uint64_t pos = 0;
+	int rc = 0;
+	for (;;) {
+		if (ib_interrupted()) {
+			rc = ib_fail(err, IB_EXIT_FAIL, "ntfs: writing %s: interrupted", path);
+			break;
+		}
+		ssize_t n = read(fd, v->buf, WRITE_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = ib_fail_errno(err, -errno, "ntfs: cannot read %s", src);
+			break;
+		}
+		if (n == 0)
+			break;
+		for (ssize_t off = 0; off < n;) {
+			s64 w = ntfs_attr_pwrite(na, (s64)(pos + (uint64_t)off), n - off, v->buf + off);
+			if (w <= 0) {
+				rc = ib_fail_errno(err, w < 0 ? -errno : -EIO, "ntfs: cannot write %s", path);
+				break;
+			}
+			off += w;
+		}
+		if (rc)
+			break;
+		pos += (uint64_t)n;
+	}
+	ntfs_attr_close(na);
+	if (!rc && pos != size)
+		rc = ib_fail(err, IB_EXIT_FAIL, "ntfs: %s changed while being copied to %s (%llu bytes, expected %llu)",
+			     src, path, (unsigned long long)pos, (unsigned long long)size);
+	return rc;
+}
+
+static int vol_put_file(struct ib_vol *v, const char *path, const char *src, uint64_t size,
+			const struct timespec *mtime, struct ib_error *err)
+{
+	_cleanup_close_ int fd = open(src, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ib_fail_errno(err, -errno, "ntfs: cannot open %s", src);
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+	_cleanup_free_ char *copy = ib_xstrdup(path);
+	const char *name;
+	const char *parent = split_parent(copy, &name);
+	ntfschar *uname = NULL;
+	int ulen = windows_name(v->vol, name, &uname);
+	if (ulen < 0)
+		return name_fail(err, "create", path, errno);
+
+	ntfs_inode *dir = ntfs_pathname_to_inode(v->vol, NULL, parent);
+	if (dir && !is_dir(dir)) {
+		ntfs_inode_close(dir);
+		dir = NULL;
+		errno = ENOTDIR;
+	}
+	if (!dir) {
+		int e = errno;
+		free(uname);
+		return ib_fail_errno(err, -e, "ntfs: cannot create %s: cannot open %s", path, parent);
+	}
+	ntfs_inode *ni = create_or_empty(dir, uname, ulen);
+	free(uname);
+	if (!ni) {
+		int e = errno;
+		ntfs_inode_close(dir);
+		return ib_fail_errno(err, -e, "ntfs: cannot create %s", path);
+	}
+
+	int rc = write_data(v, ni, fd, path, src, size, err);
+	if (!rc && set_times(ni, mtime) < 0)
+		rc = ib_fail_errno(err, -errno, "ntfs: cannot set the times of %s", path);
+	if (close_pair(ni, dir) < 0 && !rc)
+		rc = ib_fail_errno(err, -errno, "ntfs: cannot write %s", path);
+	return rc;
+}
+
+static int vol_close(struct ib_vol *v, struct ib_error *err)
+{
+	if (!v)
+		return 0;
+	int rc = 0;
+	if (v->vol) {
+		if (ntfs_umount(v->vol, FALSE) < 0)
+			rc = ib_fail_errno(err, -errno, "ntfs: cannot finish writing the filesystem");
+	}
+	vol_free(v);
+	return rc;
+}
+
+const struct ib_vol_ops ib_vol_ntfs3g_ops = {
+	.name = "ntfs3g",
+	.open = vol_open,
+	.mkdir = vol_mkdir,
+	.put_file = vol_put_file,
+	.close = vol_close,
+};

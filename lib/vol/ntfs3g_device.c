@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The offset device: libntfs-3g sees a disk the size of the partition, the
+ * bytes live in the image at the partition's offset. Positions past the end
+ * of the partition read as end-of-device and cannot be written, so a bug in
+ * the filesystem code can never touch a neighbouring partition. */
+#include "ntfs3g_device.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/fs.h> /* BLKGETSIZE64, BLKSSZGET */
+#endif
+
+static struct ib_ntfs3g_io *io_of(struct ntfs_device *dev) { return dev->d_private; }
+
+static int dev_open(struct ntfs_device *dev, int flags)
+{
+	struct ib_ntfs3g_io *io = io_of(dev);
+	if (NDevOpen(dev)) {
+		errno = EBUSY;
+		return -1;
+	}
+	int fd = open(dev->d_name, (flags & O_ACCMODE) | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	io->fd = fd;
+	io->pos = 0;
+	if ((flags & O_ACCMODE) == O_RDONLY)
+		NDevSetReadOnly(dev);
+	else
+		NDevClearReadOnly(dev);
+	NDevSetOpen(dev);
+	return 0;
+}
+
+static int dev_close(struct ntfs_device *dev)
+{
+	struct ib_ntfs3g_io *io = io_of(dev);
+	if (!NDevOpen(dev)) {
+		errno = EBADF;
+		return -1;
+	}
+	int r = close(io->fd);
+	io->fd = -1;
+	NDevClearOpen(dev);
+	NDevClearDirty(dev);
+	return r;
+}
+
+static s64 dev_seek(struct ntfs_device *dev, s64 offset, int whence)
+{
+	struct ib_ntfs3g_io *io = io_of(dev);
+	s64 base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? io->pos : whence == SEEK_END ? (s64)io->size : -1;
+	if (base < 0 || (offset > 0 && base + offset < base) || base + offset < 0 ||
+	    (uint64_t)(base + offset) > io->size) {
+		errno = EINVAL;
+		return -1;
+	}
+	io->pos = base + offset;
+	return io->pos;
+}
+
+/* Clip [pos, pos + count) to the partition; the length that remains. */
+static s64 clip(const struct ib_ntfs3g_io *io, s64 pos, s64 count)
+{
+	if (pos < 0 || count < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((uint64_t)pos >= io->size)
+		return 0;
+	if ((uint64_t)count > io->size - (uint64_t)pos)
+		count = (s64)(io->size - (uint64_t)pos);
+	return count;
+}
+
+static s64 dev_pread(struct ntfs_device *dev, void *buf, s64 count, s64 pos)
+{
+	struct ib_ntfs3g_io *io = io_of(dev);
+	s64 n = clip(io, pos, count);
+	if (n <= 0)
+		return n;
+	s64 done = 0;
+	while (done < n) {
+		ssize_t r = pread(io->fd, (char *)buf + done, (size_t)(n - done), (off_t)(io->offset + pos + done));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return done ? done : -1;
+		if (r == 0) /* image shorter than the partition: reads as zeros */
+			break;
+		done += r;
+	}
+	if (done < n)
+		memset((char *)buf + done, 0, (size_t)(n - done));
+	return n;
+}
+
+static s64 dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count, s64 pos)
+{
+	struct ib_ntfs3g_io *io = io_of(dev);
+	if (NDevReadOnly(dev)) {
+		errno = EROFS;
+		return -1;
+	}
+	s64 n = clip(io, pos, count);
+	if (n < 0)
+		return -1;
+	if (n == 0 && count > 0) {
+		errno = ENOSPC; /* past the end of the partition */
+		return -1;
+	}
+	NDevSetDirty(dev);
+	s64 done = 0;
+	while (done < n) {
+		ssize_t r = pwrite(io->fd, (const char *)buf + done, (size_t)(n - done),
+				   (off_t)(io->offset + pos + done));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return done ? done : -1;
+		done += r;
+	}
+	return done;
+}
+
+static s64 dev_read(struct ntfs_device *dev, void *buf, s64 count)
+{
+	struct ib_ntfs3g_io *io = io_of(dev);
+	s64 r = dev_pread(dev, buf, count, io->pos);
+	if (r > 0)
+		io->pos += r;
+	return r;
+}
+
+static s64 dev_write(struct ntfs_device *dev, const void *buf, s64 count)
+{
+	struct ib_ntfs3g_io *io = io_of(dev);
+	s64 r = dev_pwrite(dev, buf, count, io->pos);
+	if (r > 0)
+		io->pos += r;
+	return r;
+}
+
+/* No fsync: the work image is a temporary that is read back through the page
+ * cache (conversion, inspection); durability is the business of the outputs,
+ * which the build writes and renames into place. */
+static int dev_sync(struct ntfs_device *dev)
+{
+	NDevClearDirty(dev);
+	return 0;
+}
+
+static int dev_stat(struct ntfs_device *dev, struct stat *st)
+{
+	struct ib_ntfs3g_io *io = io_of(dev);
+	if (fstat(io->fd, st) < 0)
+		return -1;
+	st->st_mode = (st->st_mode & ~(mode_t)S_IFMT) | S_IFREG;
+	st->st_size = (off_t)io->size;
+	st->st_blocks = (blkcnt_t)(io->size / 512);
+	return 0;
+}
+
+static int dev_ioctl(struct ntfs_device *dev, unsigned long request, void *argp)
+{
+	struct ib_ntfs3g_io *io = io_of(dev);
+	(void)io;
+	(void)argp;
+	switch (request) {
+#ifdef BLKGETSIZE64
+	case BLKGETSIZE64:
+		*(uint64_t *)argp = io->size;
+		return 0;
+#endif
+#ifdef BLKSSZGET
+	case BLKSSZGET:
+		*(int *)argp = (int)io->sector_size;
+		return 0;
+#endif
+	default:
+		/* Not a block device: libntfs-3g falls back to stat and seeks. */
+		errno = ENOTTY;
+		return -1;
+	}
+}
+
+static struct ntfs_device_operations offset_ops = {
+	.open = dev_open,
+	.close = dev_close,
+	.seek = dev_seek,
+	.read = dev_read,
+	.write = dev_write,
+	.pread = dev_pread,
+	.pwrite = dev_pwrite,
+	.sync = dev_sync,
+	.stat = dev_stat,
+	.ioctl = dev_ioctl,
+};
+
+struct ntfs_device *ib_ntfs3g_device_new(const char *image, struct ib_ntfs3g_io *io)
+{
+	io->fd = -1;
+	io->pos = 0;
+	return ntfs_device_alloc(image, 0, &offset_ops, io);
+}

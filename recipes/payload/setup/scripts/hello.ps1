@@ -1,0 +1,1 @@
+Write-Host "imgbuild example: hello from PowerShell"
