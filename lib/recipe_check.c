@@ -394,6 +394,11 @@ static void check_partitions(struct rctx *c, struct ib_disk_spec *d, bool geomet
 		char who[96];
 		part_label(p, i, who, sizeof(who));
 
+		/* A GPT entry holds 36 UTF-16 code units of name. */
+		if (p->name && !rctx_is_bad(c, &p->name) && table_ok && gpt && utf16_units(p->name) > 36)
+			rctx_error_at(c, &p->name_loc, NULL,
+				      "partition name too long for GPT: at most 36 characters (UTF-16 units), "
+				      "'%s' has %zu", p->name, utf16_units(p->name));
 		if (p->name && !rctx_is_bad(c, &p->name)) {
 			for (size_t j = 0; j < i; j++) {
 				const struct ib_partition_spec *q = &d->parts[j];
