@@ -14,6 +14,7 @@
 #include "ids.h"
 #include "ptable/ptable.h"
 #include "size.h"
+#include "vol/vol.h"
 
 static uint64_t first_usable_lba(const struct ib_plan *p)
 {
@@ -174,6 +175,19 @@ static int scan_files(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diag
 			ib_error_clear(&err);
 			r = -1;
 			continue;
+		}
+		/* FAT stores names differently from the source tree (mtools would
+		 * silently rewrite them): refuse those now, before any write. */
+		if (s->fs.type == IB_FS_FAT16 || s->fs.type == IB_FS_FAT32) {
+			for (size_t e = 0; e < pp->trees[i].n; e++) {
+				if (ib_vol_fat_check_path(pp->trees[i].v[e].dst, &err) < 0) {
+					ib_diag_add(d, IB_SEV_ERROR, &f->src_loc, NULL, "%s (from '%s')", err.msg,
+						    pp->trees[i].v[e].src);
+					ib_error_clear(&err);
+					r = -1;
+					break;
+				}
+			}
 		}
 		pp->nfiles += pp->trees[i].nfiles;
 		pp->ndirs += pp->trees[i].ndirs;
@@ -352,7 +366,7 @@ char *ib_plan_output_tmp(const struct ib_plan *p, const struct ib_output_spec *o
 
 const char **ib_plan_tools(const struct ib_plan *p)
 {
-	static const char *tools[8];
+	static const char *tools[10];
 	size_t n = 0;
 	bool fat = false, fat_files = false, ntfs = false, conv = false;
 	for (size_t i = 0; i < p->nparts; i++) {
@@ -366,6 +380,7 @@ const char **ib_plan_tools(const struct ib_plan *p)
 	if (fat)
 		tools[n++] = "mkfs.fat";
 	if (fat_files) {
+		tools[n++] = "mdir";
 		tools[n++] = "mmd";
 		tools[n++] = "mcopy";
 	}

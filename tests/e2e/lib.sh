@@ -651,19 +651,16 @@ fake_tool() {
 # path_without TOOL...: a directory with links to every program in PATH but
 # these; prints it (use it as the whole PATH).
 path_without() {
-	local dir=$T/nopath d f skipit t
+	local dir=$T/nopath d t
+	rm -rf "$dir"
 	mkdir -p "$dir"
 	chmod 0755 "$dir"
 	IFS=: read -r -a dirs <<<"$PATH"
 	for d in "${dirs[@]}"; do
-		[ -d "$d" ] || continue
-		for f in "$d"/*; do
-			[ -x "$f" ] && [ ! -d "$f" ] || continue
-			skipit=0
-			for t in "$@"; do [ "${f##*/}" = "$t" ] && skipit=1; done
-			[ $skipit = 1 ] || [ -e "$dir/${f##*/}" ] || ln -s "$f" "$dir/${f##*/}"
-		done
+		# Earlier PATH entries win: ln refuses names already linked.
+		[ -d "$d" ] && ln -s -t "$dir" -- "$d"/* 2>/dev/null
 	done
+	for t in "$@"; do rm -f "$dir/$t"; done
 	echo "$dir"
 }
 
