@@ -20,8 +20,10 @@ static const char usage_main[] =
 	"                        print the resolved layout and steps; touches nothing\n"
 	"  check [RECIPE] [--json]\n"
 	"                        check that the programs imgbuild runs are installed\n"
-	"  inspect IMAGE [--json], diff IMAGE_A IMAGE_B\n"
-	"                        not available in this version yet\n"
+	"  inspect IMAGE [--json]\n"
+	"                        list partitions, filesystems and files with sha256\n"
+	"  diff IMAGE_A IMAGE_B [--ignore ids,times] [--json]\n"
+	"                        compare two images by manifest; exit 1 when they differ\n"
 	"\n"
 	"Run 'imgbuild COMMAND --help' for a command's options.\n"
 	"exit codes: 0 success, 1 build failure, 2 usage or input error, 3 environment\n"
@@ -48,10 +50,10 @@ int main(int argc, char **argv)
 		return ib_cmd_plan(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
 		return ib_cmd_check(argc - 1, argv + 1);
-	if (!strcmp(cmd, "inspect") || !strcmp(cmd, "diff")) {
-		fprintf(stderr, "imgbuild: '%s' is not available in this version yet\n", cmd);
-		return IB_EXIT_INPUT;
-	}
+	if (!strcmp(cmd, "inspect"))
+		return ib_cmd_inspect(argc - 1, argv + 1);
+	if (!strcmp(cmd, "diff"))
+		return ib_cmd_diff(argc - 1, argv + 1);
 	fprintf(stderr, "imgbuild: unknown command '%s'\n\n%s", cmd, usage_main);
 	return IB_EXIT_INPUT;
 }

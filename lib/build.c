@@ -14,6 +14,7 @@
 #include "convert.h"
 #include "fs/fs.h"
 #include "ptable/ptable.h"
+#include "repro.h"
 #include "spawn.h"
 #include "undo.h"
 #include "vol/vol.h"
@@ -143,6 +144,21 @@ static int fsync_path(const char *path, struct ib_error *err)
 	return r;
 }
 
+/* What qemu-img leaves random or names after the temporary file (repro.h). */
+static int patch_output(const struct ib_plan *p, const struct ib_output_spec *o, const char *tmp,
+			struct ib_error *err)
+{
+	_cleanup_free_ char *final = ib_plan_output_path(p, o);
+	const char *slash = strrchr(final, '/');
+	struct ib_repro_output ro = {
+		.ids = &p->ids,
+		.reproducible = p->reproducible,
+		.epoch = p->epoch,
+		.final_name = slash ? slash + 1 : final,
+	};
+	return ib_repro_patch_output(o->format, tmp, &ro, err);
+}
+
 static int step_output(struct build *b, const struct ib_output_spec *o, struct ib_error *err)
 {
 	struct ib_plan *p = b->plan;
@@ -157,6 +173,8 @@ static int step_output(struct build *b, const struct ib_output_spec *o, struct i
 	} else {
 		ib_undo_push_unlink(&b->undo, tmp);
 		r = ib_convert(o, p->work_image, tmp, err);
+		if (r == 0)
+			r = patch_output(p, o, tmp, err);
 	}
 	if (r == 0)
 		r = fsync_path(tmp, err);

@@ -7,16 +7,18 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "repro.h"
 #include "util.h"
 
 void ib_ids_init(struct ib_ids *ids, const struct ib_recipe *r)
 {
 	*ids = (struct ib_ids){0};
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	if (r->reproducible || (sde && *sde)) {
+	if (ib_repro_active(r)) {
 		ids->derived = true;
 		/* The recipe name is part of the key so that two recipes with the
-		 * same seed still get distinct identifiers. */
+		 * same seed still get distinct identifiers. With SOURCE_DATE_EPOCH
+		 * and no reproducible: in the recipe the seed is empty: the key is
+		 * the name alone. */
 		ids->key = ib_xasprintf("%s\n%s", r->name ? r->name : "", r->seed ? r->seed : "");
 	}
 }

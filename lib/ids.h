@@ -2,7 +2,9 @@
 /* Identifiers of a build (disk and partition GUIDs, MBR signature, volume
  * serials). Random by default; in reproducible mode each one is derived from
  * the seed with HMAC-SHA256 over a fixed per-object token, so the same
- * recipe gives the same identifiers. */
+ * recipe gives the same identifiers. Tokens name the object ("disk-guid",
+ * "partition-guid-2", "vhdx-data-write-guid", ...), so each identifier is
+ * independent of the others and of the order they are asked for. */
 #pragma once
 
 #include <stdbool.h>
@@ -13,7 +15,7 @@
 
 struct ib_ids {
 	bool derived;
-	char *key; /* the HMAC key: the seed (or the recipe name) */
+	char *key; /* the HMAC key: "<recipe name>\n<seed>" (seed empty without reproducible:) */
 };
 
 void ib_ids_init(struct ib_ids *ids, const struct ib_recipe *r);

@@ -13,6 +13,7 @@
 #include "fs/fs.h"
 #include "ids.h"
 #include "ptable/ptable.h"
+#include "repro.h"
 #include "size.h"
 #include "vol/vol.h"
 
@@ -203,6 +204,18 @@ static int scan_files(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diag
 	return r;
 }
 
+/* Reproducible mode: every file and directory gets the epoch as its time,
+ * whatever the source's mtime (the backends stamp all of an entry's times
+ * with it). */
+static void stamp_epoch(const struct ib_plan *p, struct ib_plan_part *pp)
+{
+	if (!p->reproducible)
+		return;
+	for (size_t i = 0; i < pp->spec->nfiles; i++)
+		for (size_t e = 0; e < pp->trees[i].n; e++)
+			pp->trees[i].v[e].mtime = (struct timespec){.tv_sec = (time_t)p->epoch};
+}
+
 static void add_step(struct ib_plan *p, enum ib_step_kind kind, struct ib_plan_part *pp,
 		     const struct ib_output_spec *o, char **argv, char *title)
 {
@@ -230,6 +243,8 @@ void ib_plan_mkfs_args(const struct ib_plan *p, const struct ib_plan_part *pp, s
 		.fat_bits = pp->spec->fs.type == IB_FS_FAT16 ? 16 : 32,
 		.serial = pp->fs_serial,
 		.ntfs_serial = pp->ntfs_serial,
+		.reproducible = p->reproducible,
+		.epoch = p->epoch,
 	};
 }
 
@@ -298,30 +313,34 @@ struct ib_plan *ib_plan_make(const struct ib_recipe *r, const char *out_dir, str
 	p->parts = ib_xcalloc(p->nparts ? p->nparts : 1, sizeof(*p->parts));
 
 	size_t before = ib_diags_errors(d);
-	struct ib_ids ids;
-	ib_ids_init(&ids, r);
-	ib_ids_guid(&ids, "disk-guid", &p->disk_guid);
-	p->mbr_signature = ib_ids_u32(&ids, "mbr-signature");
+	struct ib_error err = {0};
+	if (ib_repro_epoch(r, &p->reproducible, &p->epoch, &err) < 0) {
+		ib_diag_add(d, IB_SEV_ERROR, err.loc.file ? &err.loc : NULL, NULL, "%s", err.msg);
+		ib_error_clear(&err);
+	}
+	struct ib_ids *ids = &p->ids;
+	ib_ids_init(ids, r);
+	ib_ids_guid(ids, "disk-guid", &p->disk_guid);
+	p->mbr_signature = ib_ids_u32(ids, "mbr-signature");
 	for (size_t i = 0; i < p->nparts; i++) {
 		struct ib_plan_part *pp = &p->parts[i];
 		pp->number = (unsigned)i + 1;
 		pp->spec = &r->disk.parts[i];
 		char token[64];
 		snprintf(token, sizeof token, "partition-guid-%u", pp->number);
-		ib_ids_guid(&ids, token, &pp->part_guid);
+		ib_ids_guid(ids, token, &pp->part_guid);
 		snprintf(token, sizeof token, "fat-volume-id-%u", pp->number);
-		pp->fs_serial = ib_ids_u32(&ids, token);
+		pp->fs_serial = ib_ids_u32(ids, token);
 		snprintf(token, sizeof token, "ntfs-serial-%u", pp->number);
-		pp->ntfs_serial = ib_ids_u64(&ids, token);
+		pp->ntfs_serial = ib_ids_u64(ids, token);
 		resolve_type(p, pp, d);
 	}
 	if (ib_diags_errors(d) == before && layout(p, d) == 0) {
 		for (size_t i = 0; i < p->nparts; i++) {
-			if (resolve_fs(p, &p->parts[i], d) == 0)
-				scan_files(p, &p->parts[i], d);
+			if (resolve_fs(p, &p->parts[i], d) == 0 && scan_files(p, &p->parts[i], d) == 0)
+				stamp_epoch(p, &p->parts[i]);
 		}
 	}
-	ib_ids_free(&ids);
 	if (ib_diags_errors(d) != before) {
 		ib_plan_free(p);
 		return NULL;
@@ -347,6 +366,7 @@ void ib_plan_free(struct ib_plan *p)
 	}
 	free(p->steps);
 	free(p->parts);
+	ib_ids_free(&p->ids);
 	free(p->out_dir);
 	free(p->work_dir);
 	free(p->work_image);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "guid.h"
+#include "ids.h"
 #include "recipe.h"
 #include "srctree.h"
 
@@ -56,6 +57,13 @@ struct ib_plan {
 	size_t nparts;
 	struct ib_plan_step *steps;
 	size_t nsteps;
+	/* Reproducible mode (repro.h): every time in the image is the epoch,
+	 * every identifier comes from ids (derived from the seed; random when
+	 * the mode is off, and then epoch is -1). Source trees already carry
+	 * the epoch as their mtimes. */
+	bool reproducible;
+	int64_t epoch;
+	struct ib_ids ids;
 	/* Paths: filled by ib_plan_set_paths (build), placeholders otherwise. */
 	char *out_dir;
 	char *work_dir;

@@ -11,7 +11,12 @@
  *    of -g.
  *  - With too few clusters for the asked FAT type it only warns and exits 0
  *    (mtools then refuses the volume): we check the cluster count before and
- *    read it back from the boot sector after. */
+ *    read it back from the boot sector after.
+ *  - It ignores SOURCE_DATE_EPOCH. Its only time stamp is the volume-label
+ *    entry in the root directory: the time of the run, or with --invariant
+ *    the fixed 2015-03-14 09:26:52 (whatever the time zone). In reproducible
+ *    mode that entry is set to the epoch after mkfs.fat (stamp_label). The
+ *    volume ID is ours (-i); the boot sector holds no time. */
 #include "fs.h"
 
 #include <ctype.h>
@@ -20,6 +25,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "../recipe.h"
 #include "../spawn.h"
@@ -194,11 +200,77 @@ static int check_boot_sector(int fd, const struct ib_mkfs_args *a, struct ib_err
 	return 0;
 }
 
+/* FAT dates run from 1980-01-01 to 2107-12-31, in local time: like the FAT
+ * volume backend (mtools with TZ=UTC0) we store UTC. */
+#define FAT_TIME_MIN INT64_C(315532800)
+#define FAT_TIME_MAX INT64_C(4354819198)
+
+/* Directory entry fields (offsets in the 32-byte entry). */
+#define DE_ATTR 0x0B
+#define DE_CTIME_CS 0x0D /* creation time, 10 ms units (0-199) */
+#define DE_CTIME 0x0E
+#define DE_CDATE 0x10
+#define DE_ADATE 0x12
+#define DE_MTIME 0x16
+#define DE_MDATE 0x18
+#define ATTR_VOLUME_ID 0x08
+#define ATTR_LFN 0x0F
+
+/* Set every time of the volume-label entry (the one mkfs.fat writes first
+ * in the root directory: its ctime at 0x0D-0x11, access date at 0x12, mtime
+ * at 0x16-0x19) to epoch. */
+static int stamp_label(int fd, const struct ib_mkfs_args *a, struct ib_error *err)
+{
+	uint8_t bs[512];
+	int r = ib_pread_all(fd, bs, sizeof bs, a->offset);
+	if (r < 0)
+		return ib_fail_errno(err, r, "cannot read the FAT boot sector of '%s'", a->image);
+	uint64_t bps = ib_get_le16(bs + 11), spc = bs[13], rsvd = ib_get_le16(bs + 14), nfats = bs[16];
+	uint64_t root_entries = ib_get_le16(bs + 17), fatsz = ib_get_le16(bs + 22);
+	if (!fatsz)
+		fatsz = ib_get_le32(bs + 36);
+	uint64_t first = rsvd + nfats * fatsz; /* FAT16 root directory, FAT32 data area */
+	uint64_t len = root_entries * 32;
+	if (a->fat_bits == 32) {
+		first += (ib_get_le32(bs + 44) - 2) * spc; /* the root's first cluster */
+		len = spc * bps;
+	}
+	if (len > 65536)
+		len = 65536;
+	_cleanup_free_ uint8_t *dir = ib_xmalloc(len);
+	r = ib_pread_all(fd, dir, len, a->offset + first * bps);
+	if (r < 0)
+		return ib_fail_errno(err, r, "cannot read the FAT root directory of '%s'", a->image);
+
+	int64_t t = a->epoch < FAT_TIME_MIN ? FAT_TIME_MIN : a->epoch > FAT_TIME_MAX ? FAT_TIME_MAX : a->epoch;
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	uint16_t date = (uint16_t)((tm.tm_year - 80) << 9 | (tm.tm_mon + 1) << 5 | tm.tm_mday);
+	uint16_t time2 = (uint16_t)(tm.tm_hour << 11 | tm.tm_min << 5 | tm.tm_sec / 2);
+	for (uint64_t o = 0; o + 32 <= len && dir[o]; o += 32) {
+		uint8_t *e = dir + o;
+		if (e[0] == 0xE5 || e[DE_ATTR] == ATTR_LFN || !(e[DE_ATTR] & ATTR_VOLUME_ID))
+			continue;
+		e[DE_CTIME_CS] = (uint8_t)(tm.tm_sec % 2 * 100);
+		ib_put_le16(e + DE_CTIME, time2);
+		ib_put_le16(e + DE_CDATE, date);
+		ib_put_le16(e + DE_ADATE, date);
+		ib_put_le16(e + DE_MTIME, time2);
+		ib_put_le16(e + DE_MDATE, date);
+		r = ib_pwrite_all(fd, e, 32, a->offset + first * bps + o);
+		if (r < 0)
+			return ib_fail_errno(err, r, "cannot write the FAT volume label entry of '%s'", a->image);
+		return 0;
+	}
+	return ib_fail(err, IB_EXIT_FAIL, "mkfs.fat wrote no volume label entry in the root directory");
+}
+
 int ib_fat_mkfs(const struct ib_mkfs_args *a, struct ib_error *err)
 {
 	if (check_args(a, err) < 0)
 		return -1;
-	_cleanup_close_ int fd = open(a->image, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = open(a->image, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return ib_fail_errno(err, -errno, "cannot open '%s'", a->image);
 	struct stat before, after;
@@ -220,5 +292,7 @@ int ib_fat_mkfs(const struct ib_mkfs_args *a, struct ib_error *err)
 	if (after.st_size != before.st_size)
 		return ib_fail(err, IB_EXIT_FAIL, "mkfs.fat changed the size of '%s' from %" PRIu64 " to %" PRIu64,
 			       a->image, (uint64_t)before.st_size, (uint64_t)after.st_size);
-	return check_boot_sector(fd, a, err);
+	if (check_boot_sector(fd, a, err) < 0)
+		return -1;
+	return a->reproducible && a->label && *a->label ? stamp_label(fd, a, err) : 0;
 }

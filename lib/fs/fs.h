@@ -2,6 +2,7 @@
 /* Making filesystems inside the work image. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../error.h"
@@ -17,6 +18,8 @@ struct ib_mkfs_args {
 	int fat_bits;          /* 16 or 32 for FAT */
 	uint32_t serial;       /* FAT volume id */
 	uint64_t ntfs_serial;  /* NTFS volume serial (0: mkntfs picks one) */
+	bool reproducible;     /* every time the filesystem holds is epoch (repro.h) */
+	int64_t epoch;
 	struct ib_undo *undo;
 };
 

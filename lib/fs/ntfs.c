@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* NTFS: mkntfs on a sparse partition-sized temp file (mkntfs cannot write at
  * an offset into a larger file), then only that file's data extents are
- * copied into the image at the partition's offset. */
+ * copied into the image at the partition's offset.
+ *
+ * Identifiers and times: the volume serial is the plan's (random, or derived
+ * from the seed), patched into both boot sectors after mkntfs (which has no
+ * option for it). In reproducible mode mkntfs runs with -T, which makes its
+ * output a function of its arguments alone (all times 1970, the serial from
+ * a fixed random() seed; measured with mkntfs 2022.10.3: byte-identical
+ * across runs, time zones and SOURCE_DATE_EPOCH values), and then every
+ * metadata time is set to the epoch through libntfs-3g. */
 #include "fs.h"
 
 #include <errno.h>
@@ -9,8 +17,15 @@
 #include <inttypes.h>
 #include <unistd.h>
 
+#include "../repro.h"
 #include "../spawn.h"
 #include "../util.h"
+
+/* The boot sector's volume serial number: 8 bytes, little-endian, at 0x48.
+ * mkntfs writes the boot sector at the partition's first sector and a copy
+ * at its last sector (the volume is one sector shorter than the partition
+ * for that reason); both carry the serial. */
+#define NTFS_BS_SERIAL 0x48
 
 /* Boot sector geometry: Windows' own for disks (LBA-translated 255/63). */
 #define NTFS_HEADS 255
@@ -32,8 +47,9 @@ static void argf(struct argv_builder *b, const char *fmt, uint64_t n)
  *   -p: hidden sectors, the partition start in sectors (a 32-bit field: a
  *       partition starting past 2^32 sectors gets 0, which mkntfs also
  *       writes when it cannot tell);
- *   SECTORS: the partition size in sectors, explicit so the plan shows it.
- * Options for later (e.g. -T for reproducible images) go before TMP. */
+ *   -T: reproducible mode only: every time is 1970 (restamped to the epoch
+ *       afterwards) and the output no longer depends on the clock;
+ *   SECTORS: the partition size in sectors, explicit so the plan shows it. */
 char **ib_ntfs_mkfs_argv(const struct ib_mkfs_args *a, const char *tmp)
 {
 	struct argv_builder b = {0};
@@ -58,10 +74,39 @@ char **ib_ntfs_mkfs_argv(const struct ib_mkfs_args *a, const char *tmp)
 		arg(&b, "-L");
 		arg(&b, a->label);
 	}
+	if (a->reproducible)
+		arg(&b, "-T");
 	arg(&b, tmp);
 	argf(&b, "%" PRIu64, a->size / ss);
 	IB_VEC_PUSH(b.v, NULL);
 	return b.v.v;
+}
+
+/* Write serial into the primary and the backup boot sector of the volume
+ * mkntfs made in fd (partition-sized), after checking both are NTFS boot
+ * sectors. */
+static int set_serial(int fd, const struct ib_mkfs_args *a, const char *tmp, struct ib_error *err)
+{
+	uint64_t ss = a->sector_size ? a->sector_size : 512;
+	uint64_t where[2] = {0, (a->size / ss - 1) * ss};
+	uint8_t bs[512];
+	for (int i = 0; i < 2; i++) {
+		int r = ib_pread_all(fd, bs, sizeof bs, where[i]);
+		if (r < 0)
+			return ib_fail_errno(err, r, "ntfs: cannot read the boot sector at %" PRIu64 " of %s",
+					     where[i], tmp);
+		if (memcmp(bs + 3, "NTFS    ", 8) || bs[510] != 0x55 || bs[511] != 0xAA)
+			return ib_fail(err, IB_EXIT_FAIL, "ntfs: mkntfs left no %s boot sector at byte %" PRIu64,
+				       i ? "backup" : "primary", where[i]);
+	}
+	uint8_t v[8];
+	ib_put_le64(v, a->ntfs_serial);
+	for (int i = 0; i < 2; i++) {
+		int r = ib_pwrite_all(fd, v, sizeof v, where[i] + NTFS_BS_SERIAL);
+		if (r < 0)
+			return ib_fail_errno(err, r, "ntfs: cannot write the volume serial into %s", tmp);
+	}
+	return 0;
 }
 
 /* mkntfs into the temp file, then its extents into the image. */
@@ -75,12 +120,19 @@ static int make_and_copy(const struct ib_mkfs_args *a, const char *tmp, int tfd,
 	ib_argv_free(argv);
 	if (r < 0)
 		return -1;
+	if (a->ntfs_serial && set_serial(tfd, a, tmp, err) < 0)
+		return -1;
 
 	_cleanup_close_ int ifd = open(a->image, O_RDWR | O_CLOEXEC);
 	if (ifd < 0)
 		return ib_fail_errno(err, -errno, "ntfs: cannot open %s", a->image);
 	if (ib_copy_extents(tfd, ifd, a->offset, err) < 0) {
 		ib_error_prefix(err, "ntfs");
+		return -1;
+	}
+	if (a->reproducible &&
+	    ib_repro_ntfs_restamp(a->image, a->offset, a->size, a->sector_size, a->epoch, err) < 0) {
+		ib_error_prefix(err, "ntfs: setting the metadata times to the epoch");
 		return -1;
 	}
 	return 0;

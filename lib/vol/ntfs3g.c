@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../ntfs3g_compat.h"
+#include "../repro.h"
 #include "../undo.h"
 #include "../util.h"
 #include "ntfs3g_device.h"
@@ -371,6 +372,115 @@ static int vol_close(struct ib_vol *v, struct ib_error *err)
 			rc = ib_fail_errno(err, -errno, "ntfs: cannot finish writing the filesystem");
 	}
 	vol_free(v);
+	return rc;
+}
+
+/* ---- reproducible mode: the metadata mkntfs -T made ---- */
+
+/* The inodes the mounted volume keeps open itself. Opening one of them again
+ * would make a second in-memory copy of its MFT record, and whichever copy is
+ * written last would win; these are stamped through the volume's own. */
+static ntfs_inode *held_inode(ntfs_volume *vol, u64 mft_no)
+{
+	switch (mft_no) {
+	case FILE_MFT: return vol->mft_ni;
+	case FILE_MFTMirr: return vol->mftmirr_ni;
+	case FILE_Volume: return vol->vol_ni;
+	case FILE_Bitmap: return vol->lcnbmp_ni;
+	case FILE_Secure: return vol->secure_ni;
+	default: return NULL;
+	}
+}
+
+/* Set the times of one MFT record's inode; not-in-use and extension records
+ * are skipped. Closing (or syncing) writes the standard information and the
+ * file names, and updates the index entries in the parent (the root is its
+ * own parent: libntfs-3g handles that). */
+static int restamp_record(ntfs_volume *vol, u64 mft_no, MFT_RECORD *m, const struct timespec *ts)
+{
+	if (ntfs_mft_record_read(vol, mft_no, m) < 0)
+		return -1;
+	if (!(m->flags & MFT_RECORD_IN_USE) || m->base_mft_record)
+		return 0;
+	ntfs_inode *held = held_inode(vol, mft_no);
+	ntfs_inode *ni = held ? held : ntfs_inode_open(vol, mft_no);
+	if (!ni)
+		return -1;
+	int r = set_times(ni, ts);
+	if (held)
+		return r < 0 || ntfs_inode_sync(held) < 0 ? -1 : 0;
+	int e = errno;
+	if (ntfs_inode_close(ni) < 0)
+		return -1;
+	errno = e;
+	return r;
+}
+
+/* $Extend/$Quota: each quota entry of its $Q index (mkntfs makes two, both in
+ * the index root) has a change time. */
+static int restamp_quota(ntfs_volume *vol, ntfs_time t, struct ib_error *err)
+{
+	ntfs_inode *ni = ntfs_pathname_to_inode(vol, NULL, "$Extend/$Quota");
+	if (!ni)
+		return errno == ENOENT ? 0 : ib_fail_errno(err, -errno, "cannot open $Extend/$Quota");
+	static const ntfschar q_name[] = {const_cpu_to_le16('$'), const_cpu_to_le16('Q')};
+	int rc = 0;
+	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
+	if (!ctx) {
+		rc = ib_fail_errno(err, -errno, "cannot read $Quota");
+	} else if (!ntfs_attr_lookup(AT_INDEX_ALLOCATION, q_name, 2, CASE_SENSITIVE, 0, NULL, 0, ctx)) {
+		rc = ib_fail(err, IB_EXIT_FAIL, "the $Quota $Q index has grown out of its index root");
+	} else {
+		ntfs_attr_reinit_search_ctx(ctx);
+		if (ntfs_attr_lookup(AT_INDEX_ROOT, q_name, 2, CASE_SENSITIVE, 0, NULL, 0, ctx)) {
+			rc = ib_fail_errno(err, -errno, "cannot find the $Quota $Q index");
+		} else {
+			INDEX_ROOT *ir = (INDEX_ROOT *)((u8 *)ctx->attr + le16_to_cpu(ctx->attr->value_offset));
+			u8 *end = (u8 *)&ir->index + le32_to_cpu(ir->index.index_length);
+			INDEX_ENTRY *ie = (INDEX_ENTRY *)((u8 *)&ir->index + le32_to_cpu(ir->index.entries_offset));
+			while ((u8 *)ie + sizeof(INDEX_ENTRY_HEADER) <= end && !(ie->ie_flags & INDEX_ENTRY_END)) {
+				u16 off = le16_to_cpu(ie->data_offset), len = le16_to_cpu(ie->data_length);
+				if (!le16_to_cpu(ie->length) || (u8 *)ie + le16_to_cpu(ie->length) > end ||
+				    len < offsetof(QUOTA_CONTROL_ENTRY, threshold) || off + len > le16_to_cpu(ie->length)) {
+					rc = ib_fail(err, IB_EXIT_FAIL, "the $Quota $Q index is malformed");
+					break;
+				}
+				QUOTA_CONTROL_ENTRY *q = (QUOTA_CONTROL_ENTRY *)((u8 *)ie + off);
+				q->change_time = t;
+				ie = (INDEX_ENTRY *)((u8 *)ie + le16_to_cpu(ie->length));
+			}
+			ntfs_inode_mark_dirty(ctx->ntfs_ino);
+		}
+		ntfs_attr_put_search_ctx(ctx);
+		ctx = NULL;
+	}
+	if (ctx)
+		ntfs_attr_put_search_ctx(ctx);
+	if (ntfs_inode_close(ni) < 0 && !rc)
+		rc = ib_fail_errno(err, -errno, "cannot write $Quota");
+	return rc;
+}
+
+int ib_repro_ntfs_restamp(const char *image, uint64_t offset, uint64_t size, uint32_t sector_size,
+			  int64_t epoch, struct ib_error *err)
+{
+	struct ib_vol_target t = {.image = image, .offset = offset, .size = size, .sector_size = sector_size};
+	struct ib_vol *v = NULL;
+	if (vol_open(&v, &t, err) < 0)
+		return -1;
+	ntfs_volume *vol = v->vol;
+	const struct timespec ts = {.tv_sec = (time_t)epoch};
+	u64 nrecords = (u64)vol->mft_na->initialized_size >> vol->mft_record_size_bits;
+	MFT_RECORD *m = ib_xmalloc(vol->mft_record_size);
+	int rc = 0;
+	for (u64 n = 0; n < nrecords && rc == 0; n++)
+		if (restamp_record(vol, n, m, &ts) < 0)
+			rc = ib_fail_errno(err, -errno, "cannot set the times of MFT record %llu", (unsigned long long)n);
+	free(m);
+	if (rc == 0)
+		rc = restamp_quota(vol, timespec2ntfs(ts), err);
+	if (vol_close(v, err) < 0)
+		rc = -1;
 	return rc;
 }
 

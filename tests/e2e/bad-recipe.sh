@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Bad input: exit status 2, every error as FILE:LINE:COL: error: on stderr,
 # pointing at the right line, and nothing written. Usage errors: exit 2.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_root
 need_imgbuild

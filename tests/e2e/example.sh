@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The bundled example (recipes/example.yml) builds in place as an unprivileged
 # user into the default ./out, and holds its payload.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_all
 setup_tmp

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # GPT on a 4096-byte-sector disk (FAT32 4 KiB clusters, NTFS 64 KiB
-# clusters), vhdx output, reproducible: GUIDs equal the plan's, NTFS times
-# equal the epoch, and a second build gives the same disk bit for bit.
+# clusters), vhdx output; read back through 4K loop devices.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_all
 setup_tmp
 stage_recipe gpt4k
 P=$T/r/payload
-EPOCH=1700000000
 expect_add "$T/exp/p1" "$P/esp" /EFI-copy
 expect_add "$T/exp/p2" "$P/data" /
 
@@ -30,18 +29,8 @@ assert_dir_holds "$OUT" gpt4k.vhdx
 RAW=$T/gpt4k.raw
 qemu-img convert -f vhdx -O raw "$OUT/gpt4k.vhdx" "$RAW" || die "qemu-img convert vhdx -> raw failed"
 verify_outputs "$OUT" gpt4k "$T/plan.json" "$RAW" vhdx
-verify_table "$RAW" "$T/plan.json" 1
+verify_table "$RAW" "$T/plan.json"
 verify_fat "$RAW" "$T/plan.json" 1 "$T/exp/p1"
-verify_ntfs "$RAW" "$T/plan.json" 2 "$T/exp/p2" "$EPOCH"
+verify_ntfs "$RAW" "$T/plan.json" 2 "$T/exp/p2"
 
-log "second build: must be identical"
-OUT2=$T/w/out2
-ib_build "$R" "$OUT2"
-if expect_build_rc 0 && [ -f "$OUT2/gpt4k.vhdx" ]; then
-	qemu-img convert -f vhdx -O raw "$OUT2/gpt4k.vhdx" "$T/again.raw" || die "qemu-img convert failed"
-	cmp "$RAW" "$T/again.raw" >"$T/cmp.txt" 2>&1 || {
-		fail "reproducible recipe: two builds differ"
-		cmp -l "$RAW" "$T/again.raw" 2>/dev/null | head -n 5 | sed 's/^/  byte (1-based), octal values: /'
-	}
-fi
 finish

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # GPT, 512-byte sectors: FAT32 ESP + MSR + NTFS, every output format, built
 # as an unprivileged user and checked with independent tools.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_all
 setup_tmp

@@ -3,6 +3,7 @@
 # A failed build leaves the earlier outputs of the same name untouched, even
 # when it fails after writing some of its new outputs; a later good build
 # replaces them.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_root
 need_imgbuild

@@ -199,7 +199,9 @@ ib_build() {
 	run_unpriv "$IMGBUILD" build "$recipe" -o "$out" --json "$@" >"$T/build.json" 2>"$T/build.err"
 	BUILD_RC=$?
 	log "imgbuild build $(basename "$recipe") -> exit $BUILD_RC"
+	show_stderr_head
 }
+show_stderr_head() { [ -s "$T/build.err" ] && head -n 5 "$T/build.err" | sed 's/^/    stderr| /'; return 0; }
 show_build_output() {
 	echo "stderr of the build:"
 	sed 's/^/  | /' "$T/build.err" | head -n 60
@@ -525,17 +527,18 @@ blkid_field() { # DEV FIELD
 }
 
 # A FAT partition: boot sector, fsck.fat, label, and the tree read back with
-# mcopy equals EXPECT.
-verify_fat() { # IMG PLAN PARTNO EXPECT_DIR
-	local img=$1 plan=$2 n=$3 exp=$4 j off size ss start fs label cl dev
+# mcopy equals EXPECT. With EPOCH (reproducible builds) every file's mtime
+# must be the epoch (FAT keeps local time: both sides run with TZ=UTC here).
+verify_fat() { # IMG PLAN PARTNO EXPECT_DIR [EPOCH]
+	local img=$1 plan=$2 n=$3 exp=$4 epoch=${5:-} j off size ss start fs label cl dev
 	j="[q for q in d['partitions'] if q['number']==$n][0]"
-	off=$(jget "$plan" "$j['offset']")
-	size=$(jget "$plan" "$j['size']")
+	off=$(jget "$plan" "${j}['offset']")
+	size=$(jget "$plan" "${j}['size']")
 	ss=$(jget "$plan" 'd["sector_size"]')
-	start=$(jget "$plan" "$j['start_lba']")
-	fs=$(jget "$plan" "$j['fs']")
-	label=$(jget "$plan" "$j['label']")
-	cl=$(jget "$plan" "$j['cluster_size']")
+	start=$(jget "$plan" "${j}['start_lba']")
+	fs=$(jget "$plan" "${j}['fs']")
+	label=$(jget "$plan" "${j}['label']")
+	cl=$(jget "$plan" "${j}['cluster_size']")
 	log "p$n: $fs '$label' at byte $off, $size bytes, cluster $cl"
 	check_boot_sector "p$n $fs" "$img" "$off" "$ss" "$cl" "$start"
 	case $fs in
@@ -559,6 +562,7 @@ verify_fat() { # IMG PLAN PARTNO EXPECT_DIR
 		fi
 	fi
 	compare_trees "p$n ($fs)" "$exp" "$got"
+	[ -z "$epoch" ] || compare_mtimes "p$n ($fs)" "$exp" "$got" "$epoch"
 }
 
 # An NTFS partition: boot sector, ntfsfix -n, label, and the tree read through
@@ -566,12 +570,12 @@ verify_fat() { # IMG PLAN PARTNO EXPECT_DIR
 verify_ntfs() { # IMG PLAN PARTNO EXPECT_DIR [EPOCH]
 	local img=$1 plan=$2 n=$3 exp=$4 epoch=${5:-} j off size ss start label cl dev total
 	j="[q for q in d['partitions'] if q['number']==$n][0]"
-	off=$(jget "$plan" "$j['offset']")
-	size=$(jget "$plan" "$j['size']")
+	off=$(jget "$plan" "${j}['offset']")
+	size=$(jget "$plan" "${j}['size']")
 	ss=$(jget "$plan" 'd["sector_size"]')
-	start=$(jget "$plan" "$j['start_lba']")
-	label=$(jget "$plan" "$j['label']")
-	cl=$(jget "$plan" "$j['cluster_size']")
+	start=$(jget "$plan" "${j}['start_lba']")
+	label=$(jget "$plan" "${j}['label']")
+	cl=$(jget "$plan" "${j}['cluster_size']")
 	log "p$n: ntfs '$label' at byte $off, $size bytes, cluster $cl"
 	assert_eq "p$n: NTFS OEM id (0x03)" "NTFS    " "$(rd_str "$img" $((off + 3)) 8)"
 	check_boot_sector "p$n ntfs" "$img" "$off" "$ss" "$cl" "$start"
@@ -648,20 +652,22 @@ fake_tool() {
 	ln -sf "$2" "$T/fakebin/$1"
 }
 
-# path_without TOOL...: a directory with links to every program in PATH but
-# these; prints it (use it as the whole PATH).
-path_without() {
-	local dir=$T/nopath d t
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	chmod 0755 "$dir"
-	IFS=: read -r -a dirs <<<"$PATH"
-	for d in "${dirs[@]}"; do
-		# Earlier PATH entries win: ln refuses names already linked.
-		[ -d "$d" ] && ln -s -t "$dir" -- "$d"/* 2>/dev/null
+# without_tools "TOOL..." CMD...: run CMD in a private mount namespace where
+# each TOOL's file is covered by /dev/null (not a regular file, so not a
+# program): missing however imgbuild looks for it (PATH, then the sbin dirs).
+without_tools() {
+	local tools=$1 t d f covers=()
+	shift
+	for t in $tools; do
+		for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+			f=$d/$t
+			[ -f "$f" ] && covers+=("$(readlink -f "$f")")
+		done
 	done
-	for t in "$@"; do rm -f "$dir/$t"; done
-	echo "$dir"
+	unshare --mount --propagation private sh -c '
+		n=$1; shift
+		while [ "$n" -gt 0 ]; do mount --bind /dev/null "$1" || exit 99; shift; n=$((n - 1)); done
+		exec "$@"' sh "${#covers[@]}" "${covers[@]}" "$@"
 }
 
 # sha256 of each file given, one line each (for before/after comparisons).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # MBR: a bootable FAT16, an NTFS and a FAT32 filling the rest; raw and qcow2.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_all
 setup_tmp

@@ -3,6 +3,7 @@
 # Memory stays flat: putting a 200 MiB file into NTFS peaks under 100 MiB of
 # resident memory (imgbuild and the programs it runs; GNU time reports the
 # largest), and the file arrives intact.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_root
 need_imgbuild

@@ -3,6 +3,7 @@
 # `imgbuild plan` writes nothing (not in the cwd, the default ./out, TMPDIR or
 # the recipe's folder), prints the layout and every step, and gives the same
 # layout each time; --json is one document with the contract's fields.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_root
 need_imgbuild

@@ -3,6 +3,7 @@
 # SIGINT while an external program runs (a slow mkntfs stand-in): the build
 # stops promptly with exit 130, the program is not left running, and no
 # output or temporary file remains.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_root
 need_imgbuild

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # SIGTERM while files are being copied into NTFS: exit 143, no output, no
 # work dir, no temporary files.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_root
 need_imgbuild
@@ -45,7 +46,7 @@ if [ $started = 0 ]; then
 	show_build_output
 	finish
 fi
-sleep 0.1
+sleep 0.05
 ls -la "$OUT" >"$T/during.txt" 2>&1
 kill -0 "$pid" 2>/dev/null || fail "the build finished before SIGTERM: make the payload bigger"
 grep -qE "$re_done" "$T/build.json" && fail "the copy step was already done when SIGTERM was sent"

@@ -4,10 +4,11 @@
 # and leaves no outputs and no temporary files; a missing program is an
 # environment error (exit 3) naming the package to install, found before
 # anything is written.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_root
 need_imgbuild
-need setpriv "$PY"
+need setpriv unshare "$PY"
 [ -x "$FAKE_TOOL" ] || die "missing $FAKE_TOOL"
 setup_tmp
 stage_recipe small
@@ -38,9 +39,10 @@ for tool in mkntfs:ntfs-3g mkfs.fat:dosfstools mcopy:mtools qemu-img:qemu-utils;
 	prog=${tool%%:*} pkg=${tool#*:}
 	log "$prog is missing"
 	OUT=$T/w/out-no-$prog
-	rm -rf "$T/nopath"
-	np=$(path_without "$prog")
-	PATH=$np ib_build "$R" "$OUT"
+	without_tools "$prog" "${UNPRIV[@]}" "$IMGBUILD" build "$R" -o "$OUT" --json >"$T/build.json" 2>"$T/build.err"
+	BUILD_RC=$?
+	show_stderr_head
+	[ $BUILD_RC = 99 ] && die "could not hide $prog (unshare/mount --bind)"
 	expect_build_rc 3
 	assert_contains "missing $prog: stderr names it" "$prog" "$T/build.err"
 	assert_contains "missing $prog: stderr names its package" "$pkg" "$T/build.err"

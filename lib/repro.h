@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Reproducible mode: whether it is on, its epoch, and the patches applied
+ * after the fact where an external tool cannot be told to be deterministic.
+ *
+ * It is on when SOURCE_DATE_EPOCH is set (non-empty) or the recipe has
+ * `reproducible: { epoch, seed }`. SOURCE_DATE_EPOCH overrides the recipe's
+ * epoch (reproducible-builds.org: tools honour it); the seed is the recipe's,
+ * or empty when only SOURCE_DATE_EPOCH is set (identifiers then derive from
+ * the recipe name alone, see ids.h). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "ids.h"
+#include "recipe.h"
+
+/* Seconds from 1970-01-01 to 2000-01-01 (the VHD footer's epoch). */
+#define IB_VHD_EPOCH INT64_C(946684800)
+
+/* Whether reproducible mode is on for r in this environment. */
+bool ib_repro_active(const struct ib_recipe *r);
+
+/* Resolve the mode and epoch: *on false and *epoch -1 when off. A malformed
+ * SOURCE_DATE_EPOCH (anything but decimal digits, or beyond 2^63 - 1) is an
+ * input error (exit 2). */
+int ib_repro_epoch(const struct ib_recipe *r, bool *on, int64_t *epoch, struct ib_error *err);
+
+/* CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as VHDX uses for
+ * its headers and log: pass crc 0 to start; the result is final. */
+uint32_t ib_crc32c(uint32_t crc, const void *buf, size_t len);
+
+/* What an output's patch needs. */
+struct ib_repro_output {
+	const struct ib_ids *ids; /* the plan's: derived in reproducible mode, random otherwise */
+	bool reproducible;
+	int64_t epoch;
+	const char *final_name; /* the output's final file name (basename), for the VMDK descriptor */
+};
+
+/* Patch a freshly converted output in place (path is its temporary name):
+ *  vmdk: the descriptor's extent file name becomes final_name (always: qemu
+ *        writes the temporary name there); reproducible: CID from the seed.
+ *  vhdx (reproducible): FileWriteGuid and DataWriteGuid in both headers,
+ *        the page 83 data (virtual disk id), the inactive log zeroed.
+ *  vpc (reproducible): UUID and time stamp in the footer (both copies).
+ * Other formats are left alone. Every patch re-checks the structure it
+ * edits and fails (exit 1) rather than write into something unexpected. */
+int ib_repro_patch_output(enum ib_out_format format, const char *path, const struct ib_repro_output *ro,
+			  struct ib_error *err);
+
+/* NTFS: after mkntfs -T every time in the new volume's metadata is 1970;
+ * set all of them to epoch through libntfs-3g (defined in vol/ntfs3g.c,
+ * which owns the libntfs-3g volume code): the four times of every in-use
+ * MFT record (standard information, file names, the parents' index entries)
+ * and the change times of the $Quota entries. */
+int ib_repro_ntfs_restamp(const char *image, uint64_t offset, uint64_t size, uint32_t sector_size,
+			  int64_t epoch, struct ib_error *err);
