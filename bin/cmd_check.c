@@ -331,7 +331,13 @@ int ib_cmd_check(int argc, char **argv)
 	ib_platform_loop_checks(&c);
 	stale_checks(&c);
 	ib_platform_fuse_checks(NULL, &c);
-	if (o.canary) {
+	bool fuse_failed = false;
+	for (size_t i = dev_from; i < c.list.n; i++)
+		fuse_failed |= c.list.v[i].status == IB_CHECK_FAIL && !strcmp(c.list.v[i].group, "fuse");
+	if (o.canary && fuse_failed) {
+		ib_checks_add(&c, "fuse", "canary mount", IB_CHECK_WARN, "fix the FUSE failures above first",
+			      "not attempted: the FUSE checks failed");
+	} else if (o.canary) {
 		struct ib_error e = {0};
 		if (ib_platform_canary(NULL, &e) == 0)
 			ib_checks_add(&c, "fuse", "canary mount", IB_CHECK_OK, NULL,

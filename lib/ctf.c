@@ -228,9 +228,16 @@ static int read_header(struct ib_ctf *c, const uint8_t *buf, size_t len, struct 
 	c->data = NULL;
 	bool compressed = buf[3] & CTF_F_COMPRESS;
 	uint64_t body_len = compressed ? (uint64_t)off[4] + strlen_ : len - CTF_HDR_LEN;
+	if (!compressed && body_len > CTF_MAX_BODY)
+		return bad(c, err, 0, "the data is %zu bytes, more than the 1 GiB this reader takes", len);
 	if (compressed && body_len > CTF_MAX_BODY)
 		return bad(c, err, 28, "the string section ends at 0x%llx, more than the 1 GiB this reader inflates",
 			   (unsigned long long)body_len);
+	/* deflate cannot shrink data more than about 1032:1: don't allocate
+	 * what the compressed bytes cannot hold. */
+	if (compressed && body_len > (uint64_t)(len - CTF_HDR_LEN) * 1040 + 64)
+		return bad(c, err, 28, "the header announces 0x%llx bytes, more than %zu compressed bytes can hold",
+			   (unsigned long long)body_len, len - CTF_HDR_LEN);
 	for (size_t i = 0; i < 5; i++) {
 		size_t at = 12 + 4 * i;
 		if (off[i] > body_len)

@@ -43,8 +43,9 @@ struct ib_repro_output {
 /* Patch a freshly converted output in place (path is its temporary name):
  *  vmdk: the descriptor's extent file name becomes final_name (always: qemu
  *        writes the temporary name there); reproducible: CID from the seed.
- *  vhdx (reproducible): FileWriteGuid and DataWriteGuid in both headers,
- *        the page 83 data (virtual disk id), the inactive log zeroed.
+ *  vhdx (reproducible): FileWriteGuid, DataWriteGuid and the sequence
+ *        numbers in both headers, the page 83 data (virtual disk id), the
+ *        inactive log zeroed.
  *  vpc (reproducible): UUID and time stamp in the footer (both copies).
  * Other formats are left alone. Every patch re-checks the structure it
  * edits and fails (exit 1) rather than write into something unexpected. */

@@ -116,6 +116,7 @@ static int patch_vmdk(int fd, const char *path, const struct ib_repro_output *ro
 #define VHDX_HEADER2 (UINT64_C(128) << 10)
 #define VHDX_REGION_TABLE (UINT64_C(192) << 10)
 #define VHDX_BLOCK 4096
+#define VHDX_TABLE (64 << 10) /* region table, metadata table */
 /* Header fields: signature "head", Checksum (CRC-32C over the 4 KiB with the
  * field zero) at 4, SequenceNumber (u64) at 8, FileWriteGuid at 16, DataWriteGuid at 32, LogGuid at
  * 48, LogLength (u32) at 68, LogOffset (u64) at 72. */
@@ -157,7 +158,7 @@ static int vhdx_read_header(int fd, uint64_t at, uint8_t h[VHDX_BLOCK], const ch
 static int vhdx_headers(int fd, const struct ib_repro_output *ro, uint64_t *log_off, uint32_t *log_len,
 			const char *path, struct ib_error *err)
 {
-	static uint8_t h[2][VHDX_BLOCK];
+	uint8_t h[2][VHDX_BLOCK];
 	const uint64_t at[2] = {VHDX_HEADER1, VHDX_HEADER2};
 	for (int i = 0; i < 2; i++)
 		if (vhdx_read_header(fd, at[i], h[i], path, err) < 0)
@@ -186,14 +187,14 @@ static int vhdx_headers(int fd, const struct ib_repro_output *ro, uint64_t *log_
 /* Where the metadata region is, from the (first) region table. */
 static int vhdx_metadata_region(int fd, uint64_t *off, uint32_t *len, const char *path, struct ib_error *err)
 {
-	uint8_t t[64 << 10];
-	int r = ib_pread_all(fd, t, sizeof t, VHDX_REGION_TABLE);
+	_cleanup_free_ uint8_t *t = ib_xmalloc(VHDX_TABLE);
+	int r = ib_pread_all(fd, t, VHDX_TABLE, VHDX_REGION_TABLE);
 	if (r < 0)
 		return ib_fail_errno(err, r, "cannot read the VHDX region table of '%s'", path);
 	uint32_t sum = ib_get_le32(t + 4);
 	ib_put_le32(t + 4, 0);
 	uint32_t n = ib_get_le32(t + 8);
-	if (memcmp(t, "regi", 4) || ib_crc32c(0, t, sizeof t) != sum || n > 2047)
+	if (memcmp(t, "regi", 4) || ib_crc32c(0, t, VHDX_TABLE) != sum || n > 2047)
 		return ib_fail(err, IB_EXIT_FAIL, "'%s' has no valid VHDX region table", path);
 	struct ib_guid want;
 	ib_guid_parse(VHDX_METADATA_REGION, &want);
@@ -214,8 +215,9 @@ static int vhdx_page83(int fd, const struct ib_repro_output *ro, const char *pat
 	uint32_t mlen = 0;
 	if (vhdx_metadata_region(fd, &moff, &mlen, path, err) < 0)
 		return -1;
-	uint8_t t[64 << 10]; /* the metadata table is the region's first 64 KiB */
-	int r = ib_pread_all(fd, t, sizeof t, moff);
+	/* The metadata table is the region's first 64 KiB. */
+	_cleanup_free_ uint8_t *t = ib_xmalloc(VHDX_TABLE);
+	int r = ib_pread_all(fd, t, VHDX_TABLE, moff);
 	if (r < 0)
 		return ib_fail_errno(err, r, "cannot read the VHDX metadata table of '%s'", path);
 	uint16_t n = ib_get_le16(t + 10);
@@ -228,7 +230,7 @@ static int vhdx_page83(int fd, const struct ib_repro_output *ro, const char *pat
 		if (memcmp(e, want.b, 16))
 			continue;
 		uint32_t ioff = ib_get_le32(e + 16), ilen = ib_get_le32(e + 20);
-		if (ilen != 16 || ioff > mlen - 16)
+		if (ilen != 16 || mlen < VHDX_TABLE + 16 || ioff < VHDX_TABLE || ioff > mlen - 16)
 			return ib_fail(err, IB_EXIT_FAIL, "the VHDX page 83 data of '%s' is malformed", path);
 		ib_ids_guid(ro->ids, "vhdx-page83-data", &g);
 		if ((r = ib_pwrite_all(fd, g.b, 16, moff + ioff)) < 0)

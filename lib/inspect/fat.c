@@ -5,8 +5,9 @@
  * Times: FAT stores local time with 2-second resolution; imgbuild writes
  * UTC (mtools runs with TZ=UTC0), so the fields are read as UTC. Every
  * structural problem is an input error naming its byte offset in the disk.
- * Chains are followed at most as many steps as the volume has clusters, and
- * a directory met twice is a loop, so no image can make this spin. */
+ * Every cluster may belong to one chain only (a second visit is a loop or
+ * a cross-link), and chains are followed at most as many steps as the
+ * volume has clusters, so no image can make this spin. */
 #include <errno.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
@@ -33,7 +34,7 @@ struct fat {
 	uint64_t data_off;            /* cluster 2 */
 	uint32_t nclusters;           /* data clusters: valid numbers are 2..nclusters+1 */
 	uint8_t *table;               /* the FAT */
-	uint8_t *dirs_seen;           /* bitmap: clusters that start a directory we listed */
+	uint8_t *used;                /* bitmap: clusters already read as part of some chain */
 	uint8_t *buf;
 };
 
@@ -95,6 +96,18 @@ static int read_disk(struct fat *f, void *buf, size_t n, uint64_t off, const cha
 	return 0;
 }
 
+/* Each cluster belongs to one chain: a second visit is a loop or a cross-link. */
+static int claim(struct fat *f, uint32_t c, const char *path)
+{
+	if (f->used[c / 8] & (1u << (c % 8)))
+		return ib_fail(f->err, IB_EXIT_INPUT,
+			       "FAT partition %u: %s: cluster %" PRIu32 " (at byte %" PRIu64
+			       ") is already used by another file or directory, or the chain loops",
+			       f->v->number, path, c, cluster_off(f, c));
+	f->used[c / 8] |= (uint8_t)(1u << (c % 8));
+	return 0;
+}
+
 /* Read size bytes of a chain, a run of contiguous clusters at a time, into
  * sink (a digest) or out (a buffer of size bytes). */
 static int read_chain(struct fat *f, uint32_t first, uint64_t size, const char *path, EVP_MD_CTX *sink, uint8_t *out)
@@ -112,6 +125,8 @@ static int read_chain(struct fat *f, uint32_t first, uint64_t size, const char *
 		uint32_t start = c;
 		uint64_t run = f->cluster;
 		uint32_t next = 0;
+		if (claim(f, c, path) < 0)
+			return -1;
 		for (;;) {
 			if (done + run >= size)
 				break;
@@ -128,6 +143,8 @@ static int read_chain(struct fat *f, uint32_t first, uint64_t size, const char *
 					       f->v->number, path, c, entry_off(f, c), done + run, size);
 			if (next != c + 1 || run + f->cluster > RUN_MAX)
 				break;
+			if (claim(f, next, path) < 0)
+				return -1;
 			c = next;
 			next = 0;
 			run += f->cluster;
@@ -238,13 +255,6 @@ static int add_dir(struct fat *f, const uint8_t *e, char *path)
 		free(path);
 		return -1;
 	}
-	if (f->dirs_seen[first / 8] & (1u << (first % 8))) {
-		ib_fail(f->err, IB_EXIT_INPUT, "FAT partition %u: directory %s (cluster %" PRIu32 ") is listed twice: a loop",
-			f->v->number, path, first);
-		free(path);
-		return -1;
-	}
-	f->dirs_seen[first / 8] |= (uint8_t)(1u << (first % 8));
 	ib_inspect_add(f->p, path, true, 0, &mt, NULL);
 	/* The vector may have moved: list with our own copy of the path. */
 	char *copy = ib_xstrdup(path);
@@ -392,20 +402,17 @@ int ib_inspect_fat(const struct ib_inspect_vol *v, struct ib_mf_part *p, struct 
 	p->has_fs = true;
 	size_t fat_len = (size_t)((f.bits == 12 ? ((uint64_t)f.nclusters + 2) * 3 / 2 + 1 : ((uint64_t)f.nclusters + 2) * (uint64_t)(f.bits / 8)));
 	f.table = ib_xmalloc(fat_len);
-	f.dirs_seen = ib_xcalloc((size_t)f.nclusters / 8 + 2, 1);
+	f.used = ib_xcalloc((size_t)f.nclusters / 8 + 2, 1);
 	f.buf = ib_xmalloc(RUN_MAX);
 	int rc = read_disk(&f, f.table, fat_len, f.fat_off, "FAT");
-	if (!rc) {
-		if (f.bits == 32)
-			f.dirs_seen[f.root_cluster / 8] |= (uint8_t)(1u << (f.root_cluster % 8));
+	if (!rc)
 		rc = list_dir(&f, f.bits == 32 ? f.root_cluster : 0, "", true);
-	}
 	/* No volume-label entry in the root: the boot sector's, unless blank. */
 	unsigned ext = f.bits == 32 ? 0x40 : 0x24;
 	if (!rc && !p->fs.label && b[ext + 2] == 0x29 && memcmp(b + ext + 7, "NO NAME    ", 11))
 		p->fs.label = fat_label_name(b + ext + 7);
 	free(f.table);
-	free(f.dirs_seen);
+	free(f.used);
 	free(f.buf);
 	return rc;
 }

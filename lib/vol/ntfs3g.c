@@ -392,16 +392,46 @@ static ntfs_inode *held_inode(ntfs_volume *vol, u64 mft_no)
 	}
 }
 
-/* Set the times of one MFT record's inode; not-in-use and extension records
- * are skipped. Closing (or syncing) writes the standard information and the
- * file names, and updates the index entries in the parent (the root is its
- * own parent: libntfs-3g handles that). */
+/* A record that is not in use but carries a standard information attribute:
+ * mkntfs formats records 16-23 (reserved for future system files) that way,
+ * times included. Set them in the record itself; ntfs_mft_record_write
+ * applies the update sequence and writes the $MFTMirr copy too. */
+static int restamp_free_record(ntfs_volume *vol, u64 mft_no, MFT_RECORD *m, ntfs_time t)
+{
+	u32 used = le32_to_cpu(m->bytes_in_use);
+	u32 off = le16_to_cpu(m->attrs_offset);
+	bool changed = false;
+	if (used > vol->mft_record_size)
+		return 0;
+	while (off + offsetof(ATTR_RECORD, length) + 4 <= used) {
+		ATTR_RECORD *a = (ATTR_RECORD *)((u8 *)m + off);
+		u32 len = le32_to_cpu(a->length);
+		if (a->type == AT_END || len < offsetof(ATTR_RECORD, resident_end) || off + len > used)
+			break;
+		if (a->type == AT_STANDARD_INFORMATION && !a->non_resident &&
+		    le16_to_cpu(a->value_offset) + offsetof(STANDARD_INFORMATION, file_attributes) <= len) {
+			STANDARD_INFORMATION *si = (STANDARD_INFORMATION *)((u8 *)a + le16_to_cpu(a->value_offset));
+			si->creation_time = si->last_data_change_time = t;
+			si->last_mft_change_time = si->last_access_time = t;
+			changed = true;
+		}
+		off += len;
+	}
+	return changed ? ntfs_mft_record_write(vol, mft_no, m) : 0;
+}
+
+/* Set the times of one MFT record's inode; extension records are skipped.
+ * Closing (or syncing) writes the standard information and the file names,
+ * and updates the index entries in the parent (the root is its own parent:
+ * libntfs-3g handles that). */
 static int restamp_record(ntfs_volume *vol, u64 mft_no, MFT_RECORD *m, const struct timespec *ts)
 {
 	if (ntfs_mft_record_read(vol, mft_no, m) < 0)
 		return -1;
-	if (!(m->flags & MFT_RECORD_IN_USE) || m->base_mft_record)
+	if (!ntfs_is_file_record(m->magic) || m->base_mft_record)
 		return 0;
+	if (!(m->flags & MFT_RECORD_IN_USE))
+		return restamp_free_record(vol, mft_no, m, timespec2ntfs(*ts));
 	ntfs_inode *held = held_inode(vol, mft_no);
 	ntfs_inode *ni = held ? held : ntfs_inode_open(vol, mft_no);
 	if (!ni)

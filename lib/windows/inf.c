@@ -414,8 +414,8 @@ static int read_all(const char *path, uint8_t **data, size_t *len, struct ib_err
 
 int ib_inf_load(const char *path, const struct ib_inf_opts *opts, struct ib_inf **out, struct ib_error *err)
 {
-	uint8_t *data;
-	size_t len;
+	uint8_t *data = NULL;
+	size_t len = 0;
 	if (read_all(path, &data, &len, err) < 0)
 		return -1;
 	int r = ib_inf_load_buf(path, data, len, opts, out, err);

@@ -193,7 +193,6 @@ static void load_devices(const struct inf_section *s, struct ib_inf_models *m)
 
 static int no_models_error(const struct ib_inf *inf, const struct ib_inf_target *t, struct ib_error *err)
 {
-	const struct inf_section *ms = inf_find_section(inf, "Manufacturer");
 	struct ib_buf b = { 0 };
 	for (size_t i = 0; i < inf->mfgs.n; i++) {
 		const struct inf_mfg *m = &inf->mfgs.v[i];
@@ -210,7 +209,8 @@ static int no_models_error(const struct ib_inf *inf, const struct ib_inf_target 
 	}
 	char tgt[96];
 	describe_target(t, tgt, sizeof(tgt));
-	inf_fail(err, inf->path, ms ? ms->lineno : 0, "no models section for %s (this INF has: %s)", tgt,
+	/* Point at the (first) entry that lists the decorations. */
+	inf_fail(err, inf->path, inf->mfgs.v[0].line, "no models section for %s (this INF has: %s)", tgt,
 		 b.len ? b.s : "nothing");
 	ib_buf_free(&b);
 	return -1;

@@ -847,6 +847,9 @@ static void test_malformed_compressed(void **state)
 	put32le(p + 32, ib_get_le32(p + 32) - 16);
 	expect_bad(p, g.n, SIZE_MAX, "inflates to more than");
 	memcpy(p, g.p, g.n);
+	put32le(p + 32, 0x3fff0000); /* far more than the compressed bytes hold */
+	expect_bad(p, g.n, 28, "more than");
+	memcpy(p, g.p, g.n);
 	p[36] = 0; /* not a zlib header */
 	expect_bad(p, g.n, SIZE_MAX, "zlib-compressed data is corrupt");
 	/* Offsets in the inflated data are named as such. */

@@ -55,8 +55,14 @@ static int setup_all(void **state)
 		if (n <= 0)
 			return -1;
 		repo[n] = '\0';
-		for (int i = 0; i < 4; i++)
-			*strrchr(repo, '/') = '\0';
+		for (int i = 0; i < 4; i++) {
+			char *slash = strrchr(repo, '/');
+			if (!slash) {
+				snprintf(repo, sizeof(repo), ".");
+				break;
+			}
+			*slash = '\0';
+		}
 	}
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ib-test-platform-XXXXXX");
 	if (!mkdtemp(tmpdir))
@@ -773,6 +779,204 @@ static void test_loop_release_stale(void **state)
 	ib_spawn_result_free(&rl);
 }
 
+/* ---- the illumos code on the simulated lofiadm (root) --------------------- */
+
+/* PATH with tests/sim/illumos first, a fresh sysroot, IMGBUILD_PLATFORM=illumos. */
+static char *sim_lofi_env(const char *name)
+{
+	char *root = new_dir(name);
+	setenv("IMGBUILD_PLATFORM", "illumos", 1);
+	setenv("IMGBUILD_SYSROOT", root, 1);
+	_cleanup_free_ char *sim = ib_xasprintf("%s/tests/sim/illumos:%s", repo, saved_path);
+	setenv("PATH", sim, 1);
+	return root;
+}
+
+static void sim_cleanup(void)
+{
+	const char *argv[] = {"lofiadm", "--sim-cleanup", NULL};
+	struct ib_error e = {0};
+	ib_spawn(argv, NULL, NULL, &e);
+	ib_error_clear(&e);
+}
+
+/* Whatever a failed test left mapped goes (the stand-in's loops have no
+ * autoclear). */
+static int teardown_sim(void **state)
+{
+	(void)state;
+	if (getenv("IMGBUILD_SYSROOT") && !strcmp(getenv("IMGBUILD_PLATFORM"), "illumos"))
+		sim_cleanup();
+	return 0;
+}
+
+static void run_ok(const char *const *argv, int stdin_fd)
+{
+	struct ib_spawn_opts o = {.stdin_fd = stdin_fd};
+	struct ib_error err = {0};
+	if (ib_spawn(argv, &o, NULL, &err) < 0)
+		print_error("%s\n", err.msg);
+	assert_null(err.msg);
+}
+
+static bool have_tools(const char *const *progs)
+{
+	for (; *progs; progs++) {
+		_cleanup_free_ char *p = ib_which(*progs);
+		if (!p) {
+			print_message("SKIP: %s is not installed\n", *progs);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void *excl_hold_thread(void *p)
+{
+	struct holder *h = p;
+	int fd = open(h->dev, O_RDONLY | O_EXCL | O_CLOEXEC);
+	pthread_mutex_lock(&h->m);
+	h->opened = true;
+	pthread_cond_signal(&h->c);
+	pthread_mutex_unlock(&h->m);
+	struct timespec ts = {0, 300 * 1000000L};
+	nanosleep(&ts, NULL);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* lofiadm -l -a on a GPT image: partition K is /dev/dsk/<base>sK-1 under
+ * the sysroot, its bytes at the partition's offset; the mapping is listed by
+ * its file; detach retries while a holder keeps a partition open (as a
+ * mounted ntfs-3g does) and then removes every node. */
+static void test_illumos_lofi_gpt(void **state)
+{
+	(void)state;
+	static const char *const progs[] = {"losetup", "sgdisk", "sfdisk", "flock", "python3", NULL};
+	if (!can_loop() || !have_tools(progs))
+		skip();
+	_cleanup_free_ char *root = sim_lofi_env("ill-lofi-gpt");
+	_cleanup_free_ char *img = make_image("lofi", getpid(), 8 * MiB);
+	const char *mk[] = {"sgdisk", "-o", "-n", "1:2048:+1M", "-n", "2:4096:+2M", img, NULL};
+	run_ok(mk, -1);
+	const struct ib_attach_region rg[] = {{1, 2048 * 512, 1 * MiB}, {2, 4096 * 512, 2 * MiB}};
+	struct ib_attach_req req = {.image = img, .table = IB_TABLE_GPT, .regions = rg, .nregions = 2};
+	struct ib_attachment a;
+	struct ib_error err = {0};
+	if (ib_platform_attach(&req, &a, &err) < 0)
+		print_error("attach: %s\n", err.msg);
+	assert_null(err.msg);
+	assert_string_equal(a.disk, "/dev/dsk/c99t1d0p0");
+	_cleanup_free_ char *s0 = ib_xasprintf("%s/dev/dsk/c99t1d0s0", root);
+	_cleanup_free_ char *s1 = ib_xasprintf("%s/dev/dsk/c99t1d0s1", root);
+	assert_string_equal(a.parts[0].dev, s0);
+	assert_string_equal(a.parts[1].dev, s1);
+
+	int fd = open(a.parts[1].dev, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	uint64_t size = 0;
+	assert_int_equal(ioctl(fd, BLKGETSIZE64, &size), 0);
+	assert_int_equal(size, 2 * MiB);
+	static const char msg[] = "through lofi s1";
+	assert_int_equal(ib_pwrite_all(fd, msg, sizeof(msg), 512), 0);
+	assert_int_equal(fsync(fd), 0);
+	close(fd);
+	int f = open(img, O_RDONLY | O_CLOEXEC);
+	char back[sizeof(msg)] = {0};
+	assert_int_equal(ib_pread_all(f, back, sizeof(back), 4096 * 512 + 512), 0);
+	close(f);
+	assert_memory_equal(back, msg, sizeof(msg));
+
+	/* Listed by its File column, whatever the first column says. */
+	for (int style = 0; style < 2; style++) {
+		if (style)
+			setenv("SIM_LOFIADM_LIST", "lofi", 1);
+		struct ib_attached_list l = {0};
+		assert_int_equal(ib_platform_list(&l, &err), 0);
+		assert_int_equal(l.list.n, 1);
+		assert_string_equal(l.list.v[0].file, img);
+		assert_int_equal(l.list.v[0].pid, getpid());
+		assert_true(l.list.v[0].alive);
+		assert_string_equal(l.list.v[0].dev, style ? "/dev/lofi/1" : "/dev/dsk/c99t1d0p0");
+		ib_attached_list_free(&l);
+	}
+	unsetenv("SIM_LOFIADM_LIST");
+
+	/* Busy for 300 ms, then free: detach retries. */
+	struct holder h = {.dev = s1, .m = PTHREAD_MUTEX_INITIALIZER, .c = PTHREAD_COND_INITIALIZER};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, excl_hold_thread, &h), 0);
+	pthread_mutex_lock(&h.m);
+	while (!h.opened)
+		pthread_cond_wait(&h.c, &h.m);
+	pthread_mutex_unlock(&h.m);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int r = ib_platform_detach(&a, &err);
+	long ms = elapsed_ms(&t0);
+	pthread_join(th, NULL);
+	if (r < 0)
+		print_error("detach: %s\n", err.msg);
+	struct stat st;
+	bool left = lstat(s1, &st) == 0;
+	if (r < 0 || left)
+		sim_cleanup();
+	assert_int_equal(r, 0);
+	assert_false(left);
+	assert_true(ms >= 200);
+	struct ib_attached_list l = {0};
+	assert_int_equal(ib_platform_list(&l, &err), 0);
+	assert_int_equal(l.list.n, 0);
+	ib_attached_list_free(&l);
+}
+
+/* MBR: partition K is /dev/dsk/<base>pK; read-only mapping is enforced. */
+static void test_illumos_lofi_mbr_ro(void **state)
+{
+	(void)state;
+	static const char *const progs[] = {"losetup", "sfdisk", "flock", "python3", NULL};
+	if (!can_loop() || !have_tools(progs))
+		skip();
+	_cleanup_free_ char *root = sim_lofi_env("ill-lofi-mbr");
+	_cleanup_free_ char *img = make_image("lofimbr", getpid(), 8 * MiB);
+	_cleanup_free_ char *script = ib_xasprintf("%s/mbr.sfdisk", tmpdir);
+	const char *text = "label: dos\nstart=2048, size=2048, type=7\nstart=6144, size=4096, type=c\n";
+	write_file(script, text, strlen(text));
+	int in = open(script, O_RDONLY | O_CLOEXEC);
+	const char *mk[] = {"sfdisk", "-q", img, NULL};
+	run_ok(mk, in);
+	close(in);
+	const struct ib_attach_region rg[] = {{2, 6144 * 512, 2 * MiB}};
+	struct ib_attach_req req = {
+		.image = img, .table = IB_TABLE_MBR, .read_only = true, .regions = rg, .nregions = 1};
+	struct ib_attachment a;
+	struct ib_error err = {0};
+	if (ib_platform_attach(&req, &a, &err) < 0)
+		print_error("attach: %s\n", err.msg);
+	assert_null(err.msg);
+	_cleanup_free_ char *p2 = ib_xasprintf("%s/dev/dsk/c99t1d0p2", root);
+	assert_string_equal(a.parts[0].dev, p2);
+	int fd = open(p2, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	uint64_t size = 0;
+	int ro = 0;
+	assert_int_equal(ioctl(fd, BLKGETSIZE64, &size), 0);
+	assert_int_equal(ioctl(fd, BLKROGET, &ro), 0);
+	close(fd);
+	struct ib_attached_list l = {0};
+	assert_int_equal(ib_platform_list(&l, &err), 0);
+	bool listed_ro = l.list.n == 1 && l.list.v[0].read_only;
+	ib_attached_list_free(&l);
+	int r = ib_platform_detach(&a, &err);
+	if (r < 0)
+		sim_cleanup();
+	assert_int_equal(r, 0);
+	assert_int_equal(size, 2 * MiB);
+	assert_int_equal(ro, 1);
+	assert_true(listed_ro);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -796,6 +1000,8 @@ int main(void)
 		cmocka_unit_test_setup(test_loop_concurrent, setup_env),
 		cmocka_unit_test_setup(test_loop_detach_busy, setup_env),
 		cmocka_unit_test_setup(test_loop_release_stale, setup_env),
+		cmocka_unit_test_setup_teardown(test_illumos_lofi_gpt, setup_env, teardown_sim),
+		cmocka_unit_test_setup_teardown(test_illumos_lofi_mbr_ro, setup_env, teardown_sim),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
