@@ -245,6 +245,7 @@ class Bench:
         cpu = [r["user"] + r["sys"] for r in ok]
         s = {"n": len(ok), "failed": len(c.runs) - len(ok), "median": statistics.median(wall),
              "min": min(wall), "max": max(wall), "cpu": statistics.median(cpu),
+             "daemon_cpu": statistics.median(r.get("daemon_cpu", 0.0) for r in ok),
              "user": statistics.median(r["user"] for r in ok), "sys": statistics.median(r["sys"] for r in ok),
              "rss_mib": max(r["maxrss_kib"] for r in ok) / 1024,
              "apparent": ok[-1].get("apparent"), "allocated": ok[-1].get("allocated")}
@@ -276,7 +277,8 @@ class Bench:
             out = (f"{s['allocated'] / MIB:.1f} / {s['apparent'] / MIB:.1f}"
                    if s["apparent"] is not None else "")
             ver = f"{s['n']}/{len(c.runs)}" + (f" ({s['failed']} failed)" if s["failed"] else "")
-            w(f"| {c.label} | {s['median']:.2f} ({s['min']:.2f}-{s['max']:.2f}) | {s['cpu']:.2f} "
+            cpu = f"{s['cpu']:.2f}" + (f" ({s['daemon_cpu']:.2f} in daemons)" if s["daemon_cpu"] >= 0.01 else "")
+            w(f"| {c.label} | {s['median']:.2f} ({s['min']:.2f}-{s['max']:.2f}) | {cpu} "
               f"| {s['rss_mib']:.1f} | {out} | {ratio('manual')} | {ratio('wimlib')} | {ver} |")
         w("")
         targets = []

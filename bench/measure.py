@@ -7,7 +7,15 @@ process that forks into the background (the ntfs-3g FUSE daemon, a QEMU
 appliance) is re-parented to the harness instead of init when its parent
 exits. The run ends when every descendant has exited and been reaped; the
 rusage of each reaped process counts (wait4 returns a process's own usage plus
-that of the children it waited for, so nothing is counted twice)."""
+that of the children it waited for, so nothing is counted twice).
+
+Peak RSS needs one more step: a child created by fork or vfork starts with
+its parent's RSS high-water mark, and exec keeps it, so every direct child of
+this (large) Python process would report at least the harness's own RSS.
+Commands are therefore started through GNU time, a small C program: its child
+starts from time's small footprint, and time reports that child's (and its
+waited-for descendants') peak RSS. Orphans reaped here descend from small
+processes and report theirs directly."""
 import ctypes
 import os
 import shutil
@@ -87,8 +95,11 @@ def drain(timeout=60):
 
 def run(argv, env, log_path, timeout, stdout_path=None):
     """Run argv to completion (every descendant gone). Returns a dict with
-    rc, wall, user, sys, maxrss_kib and timed_out."""
+    rc, wall, user, sys (all processes), daemon_cpu (the orphans' part of
+    user+sys), maxrss_kib and timed_out."""
     drain()
+    rss_path = log_path + ".rss"
+    argv = ["/usr/bin/time", "-o", rss_path, "-f", "%M"] + list(argv)
     exe = shutil.which(argv[0], path=env.get("PATH")) or argv[0]
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     out = os.open(stdout_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644) if stdout_path else log
@@ -98,7 +109,8 @@ def run(argv, env, log_path, timeout, stdout_path=None):
         (os.POSIX_SPAWN_DUP2, out, 1),
         (os.POSIX_SPAWN_DUP2, log, 2),
     ]
-    res = {"rc": None, "user": 0.0, "sys": 0.0, "maxrss_kib": 0, "timed_out": False}
+    res = {"rc": None, "user": 0.0, "sys": 0.0, "maxrss_kib": 0, "daemon_cpu": 0.0,
+           "timed_out": False}
     old = signal.signal(signal.SIGALRM, _on_alarm)
     t0 = time.monotonic()
     pid = os.posix_spawn(exe, argv, env, file_actions=actions, setsid=True)
@@ -111,9 +123,11 @@ def run(argv, env, log_path, timeout, stdout_path=None):
                 break
             res["user"] += ru.ru_utime
             res["sys"] += ru.ru_stime
-            res["maxrss_kib"] = max(res["maxrss_kib"], ru.ru_maxrss)
             if wpid == pid:
                 res["rc"] = os.waitstatus_to_exitcode(status)
+            else:  # an orphan (a daemon): not inflated by our RSS
+                res["maxrss_kib"] = max(res["maxrss_kib"], ru.ru_maxrss)
+                res["daemon_cpu"] += ru.ru_utime + ru.ru_stime
     except Timeout:
         res["timed_out"] = True
         _kill_all(pid)
@@ -122,6 +136,13 @@ def run(argv, env, log_path, timeout, stdout_path=None):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
     res["wall"] = time.monotonic() - t0
+    try:
+        with open(rss_path) as f:
+            lines = f.read().split()
+        res["maxrss_kib"] = max(res["maxrss_kib"], int(lines[-1]))
+        os.unlink(rss_path)
+    except (OSError, ValueError, IndexError):
+        pass
     for fd in {log, out, devnull}:
         os.close(fd)
     return res

@@ -505,7 +505,8 @@ int ib_inf_install_get(const struct ib_inf *inf, const struct ib_inf_target *t, 
 	if (!s)
 		s = inf_find_section(inf, name);
 	if (!s)
-		return inf_fail(err, inf->path, 0, "install section [%s] has no variant for %s (looked for %s.NT%s, %s.NT, %s)",
+		return inf_fail(err, inf->path, 0,
+				"install section [%s] has no variant for %s (looked for %s.NT%s, %s.NT, %s)",
 				name, t->arch, name, t->arch, name, name);
 	struct ib_inf_install *ins = ib_xcalloc(1, sizeof(*ins));
 	ins->section = ib_xstrdup(s->name);

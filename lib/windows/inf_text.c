@@ -88,8 +88,8 @@ static int check_utf8(const char *file, const uint8_t *p, size_t len, struct ib_
 			ok = false;
 		if (!ok) {
 			struct ib_loc loc = { file, line, col };
-			return ib_fail_at(err, IB_EXIT_INPUT, &loc, "invalid UTF-8 (byte 0x%02X) in a file with a UTF-8 BOM",
-					  c);
+			return ib_fail_at(err, IB_EXIT_INPUT, &loc,
+					  "invalid UTF-8 (byte 0x%02X) in a file with a UTF-8 BOM", c);
 		}
 		if (c == 0)
 			return inf_fail(err, file, line, "NUL byte in the text");
@@ -353,7 +353,8 @@ static int parse_logical(const char *file, unsigned lineno, const char *s, size_
 		if (!*name || strlen(name) > 255) {
 			bool empty = !*name;
 			free(name);
-			return inf_fail(err, file, lineno, empty ? "empty section name" : "section name longer than 255 characters");
+			return inf_fail(err, file, lineno,
+					empty ? "empty section name" : "section name longer than 255 characters");
 		}
 		for (size_t k = 0; k < out->n; k++) {
 			if (!strcasecmp(out->v[k].name, name)) {

@@ -441,9 +441,10 @@ static void test_fixture_values(void **state)
 	assert_string_equal(ins->files[1].dest, "viorngum.dll");
 	assert_int_equal(ins->files[1].dirid, 11); /* its own [DestinationDirs] entry */
 	assert_string_equal(ins->files[1].dest_dir, "%SystemRoot%\\System32");
-	const struct ib_inf_addreg *r = find_reg(
-		ins->addreg, ins->n_addreg, "SYSTEM\\CurrentControlSet\\Control\\Cryptography\\Configuration\\Local\\Default\\00000006\\RNG",
-		"Providers");
+	const struct ib_inf_addreg *r =
+		find_reg(ins->addreg, ins->n_addreg,
+			 "SYSTEM\\CurrentControlSet\\Control\\Cryptography\\Configuration\\Local\\Default\\00000006\\RNG",
+			 "Providers");
 	assert_non_null(r);
 	assert_string_equal(r->root, "HKLM");
 	assert_int_equal(r->type, IB_REG_MULTI_SZ);
