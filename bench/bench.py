@@ -52,7 +52,11 @@ class Bench:
         os.chmod(self.work, 0o755)
         self.scratch = os.path.join(self.work, "scratch")
         os.makedirs(self.scratch, exist_ok=True)
-        self.imgbuild = os.path.abspath(a.imgbuild)
+        # A private copy: a rebuild in the shared tree mid-run cannot change
+        # the binary under test.
+        self.imgbuild = os.path.join(self.work, "imgbuild")
+        shutil.copy2(os.path.abspath(a.imgbuild), self.imgbuild)
+        os.chmod(self.imgbuild, 0o755)
         self.recipe = os.path.join(HERE, "recipes", "bench.yml")
         self.env = dict(os.environ, LC_ALL="C",
                         PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")

@@ -40,6 +40,13 @@ struct fat {
 
 static bool pow2(uint32_t v) { return v && !(v & (v - 1)); }
 
+/* Bytes of a FAT with an entry for every cluster (and the two reserved). */
+static uint64_t fat_bytes(const struct fat *f)
+{
+	uint64_t entries = (uint64_t)f->nclusters + 2;
+	return f->bits == 12 ? entries * 3 / 2 + 1 : entries * (uint64_t)(f->bits / 8);
+}
+
 static uint64_t cluster_off(const struct fat *f, uint32_t c) { return f->data_off + (uint64_t)(c - 2) * f->cluster; }
 
 static uint32_t next_cluster(const struct fat *f, uint32_t c)
@@ -351,7 +358,7 @@ static int parse_boot(struct fat *f, const uint8_t *b)
 	if (f->nclusters > 0x0FFFFFF5 - 2)
 		return BAD(0x20, "%" PRIu32 " clusters are more than FAT32 can address", f->nclusters);
 	/* The FAT must have an entry for every cluster. */
-	uint64_t need = f->bits == 12 ? ((uint64_t)f->nclusters + 2) * 3 / 2 + 1 : ((uint64_t)f->nclusters + 2) * (f->bits / 8);
+	uint64_t need = fat_bytes(f);
 	if ((uint64_t)fatsz * bps < need)
 		return BAD(f->bits == 32 ? 0x24 : 0x16, "a FAT of %" PRIu32 " sectors cannot hold %" PRIu32 " cluster entries",
 			   fatsz, f->nclusters + 2);
@@ -400,7 +407,7 @@ int ib_inspect_fat(const struct ib_inspect_vol *v, struct ib_mf_part *p, struct 
 		return -1;
 	}
 	p->has_fs = true;
-	size_t fat_len = (size_t)((f.bits == 12 ? ((uint64_t)f.nclusters + 2) * 3 / 2 + 1 : ((uint64_t)f.nclusters + 2) * (uint64_t)(f.bits / 8)));
+	size_t fat_len = (size_t)fat_bytes(&f);
 	f.table = ib_xmalloc(fat_len);
 	f.used = ib_xcalloc((size_t)f.nclusters / 8 + 2, 1);
 	f.buf = ib_xmalloc(RUN_MAX);

@@ -105,9 +105,12 @@ char *ib_inspect_json_top(const char *json, const char *key)
  * we were interrupted. */
 static int qemu_img_failed(struct ib_error *err, const char *path)
 {
-	if (err->exit_code == IB_EXIT_FAIL)
+	if (err->exit_code == IB_EXIT_FAIL) {
 		err->exit_code = IB_EXIT_INPUT;
-	ib_error_prefix(err, "%s: not an image qemu-img can read", path);
+		ib_error_prefix(err, "%s: not an image qemu-img can read", path);
+	} else {
+		ib_error_prefix(err, "%s", path);
+	}
 	return -1;
 }
 

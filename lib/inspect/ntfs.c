@@ -36,8 +36,9 @@ static int check_boot(const struct ib_inspect_vol *v, const uint8_t *b, struct i
 {
 	uint64_t o = v->offset;
 	unsigned n = v->number;
-#define BAD(field_off, fmt, ...) \
-	ib_fail(err, IB_EXIT_INPUT, "NTFS boot sector of partition %u at byte %" PRIu64 ": " fmt, n, o + (field_off), __VA_ARGS__)
+#define BAD(field_off, fmt, ...)                                                                 \
+	ib_fail(err, IB_EXIT_INPUT, "NTFS boot sector of partition %u at byte %" PRIu64 ": " fmt, n, \
+		o + (field_off), __VA_ARGS__)
 	uint32_t bps = ib_get_le16(b + 0x0B);
 	if (bps < 256 || bps > 4096 || !pow2(bps))
 		return BAD(0x0B, "bytes per sector is %" PRIu32 ", expected a power of two from 256 to 4096", bps);
@@ -272,8 +273,9 @@ int ib_inspect_ntfs(const struct ib_inspect_vol *v, struct ib_mf_part *p, struct
 	if (!vol) {
 		int e = errno;
 		ntfs_device_free(dev);
-		return ib_fail(err, IB_EXIT_INPUT, "NTFS filesystem of partition %u at byte %" PRIu64 ": libntfs-3g cannot open it: %s",
-			       v->number, v->offset, mount_error(e));
+		return ib_fail(err, IB_EXIT_INPUT,
+			       "NTFS filesystem of partition %u at byte %" PRIu64 ": libntfs-3g cannot open it: %s", v->number,
+			       v->offset, mount_error(e));
 	}
 	if (vol->vol_name && *vol->vol_name)
 		p->fs.label = ib_xstrdup(vol->vol_name);
