@@ -29,7 +29,14 @@ static const char usage_build[] =
 	"  --backend lib         volume backend: lib (rootless libntfs-3g and mtools)\n"
 	"  --set KEY=VALUE       override a recipe value, e.g. --set disk.size=16GiB\n"
 	"  --json                one JSON object per line on stdout (events, outputs, errors)\n"
-	"  -h, --help            this help\n";
+	"  -h, --help            this help\n"
+	"\n"
+	"Reproducible mode (bit-identical outputs for the same recipe and inputs) is on\n"
+	"when the recipe has `reproducible: { epoch, seed }` or SOURCE_DATE_EPOCH is set\n"
+	"(it overrides the recipe's epoch; without reproducible: the seed is empty and\n"
+	"the identifiers derive from the recipe name). Every time in the image is the\n"
+	"epoch; every GUID, serial and signature derives from the seed. See\n"
+	"docs/recipe.md, \"Reproducible builds\".\n";
 
 /* Progress: terminal lines with ✓/✗, plain lines, or JSON lines. */
 struct reporter {

@@ -202,11 +202,7 @@ static int run_step(struct build *b, struct ib_plan_step *s, struct ib_error *er
 
 static int check_interrupt(struct ib_error *err)
 {
-	int sig = ib_interrupted();
-	if (!sig)
-		return 0;
-	return ib_fail(err, sig == 2 ? IB_EXIT_SIGINT : IB_EXIT_SIGTERM, "interrupted by %s",
-		       sig == 2 ? "SIGINT" : "SIGTERM");
+	return ib_interrupted() ? ib_fail_interrupted(err, NULL) : 0;
 }
 
 /* All steps succeeded: move every output into place. */

@@ -277,9 +277,13 @@ static int patch_vhdx(int fd, const char *path, const struct ib_repro_output *ro
 
 /* Footer (VHD spec, big-endian): "conectix", Timestamp (u32, seconds since
  * 2000-01-01 UTC) at 24, Checksum (one's complement of the byte sum of the
- * footer without this field) at 64, UniqueId at 68. */
+ * footer without this field) at 64, UniqueId at 68. The dynamic header (at
+ * 512 in a dynamic disk) holds no identifier or time of its own: its parent
+ * fields are zero. */
 #define VHD_FOOTER 512
 #define VHD_TIMESTAMP 24
+#define VHD_DISK_TYPE 60 /* u32: 2 fixed, 3 dynamic, 4 differencing */
+#define VHD_TYPE_FIXED 2
 #define VHD_CHECKSUM 64
 #define VHD_UUID 68
 
@@ -318,14 +322,16 @@ static int patch_vpc(int fd, const char *path, const struct ib_repro_output *ro,
 		return ib_fail_errno(err, -errno, "cannot stat '%s'", path);
 	if ((uint64_t)st.st_size < 2 * VHD_FOOTER)
 		return ib_fail(err, IB_EXIT_FAIL, "'%s' is too short for a VHD", path);
-	if (vhd_footer(fd, (uint64_t)st.st_size - VHD_FOOTER, ro, path, err) < 0)
+	uint64_t end = (uint64_t)st.st_size - VHD_FOOTER;
+	if (vhd_footer(fd, end, ro, path, err) < 0)
 		return -1;
-	/* A dynamic disk starts with a copy of the footer; a fixed one with data. */
-	char head[8];
-	int r = ib_pread_all(fd, head, sizeof head, 0);
+	/* A dynamic (or differencing) disk starts with a copy of the footer; a
+	 * fixed one with the disk's data, which must not be touched. */
+	uint8_t type[4];
+	int r = ib_pread_all(fd, type, sizeof type, end + VHD_DISK_TYPE);
 	if (r < 0)
 		return ib_fail_errno(err, r, "cannot read '%s'", path);
-	return memcmp(head, "conectix", 8) ? 0 : vhd_footer(fd, 0, ro, path, err);
+	return get_be32(type) == VHD_TYPE_FIXED ? 0 : vhd_footer(fd, 0, ro, path, err);
 }
 
 int ib_repro_patch_output(enum ib_out_format format, const char *path, const struct ib_repro_output *ro,

@@ -2,6 +2,8 @@
 /* The undo stack and the SIGINT/SIGTERM flag it is unwound on. */
 #include "undo.h"
 
+#include "error.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -119,4 +121,14 @@ void ib_signals_install(void)
 int ib_interrupted(void)
 {
 	return interrupted_by;
+}
+
+int ib_fail_interrupted(struct ib_error *err, const char *what)
+{
+	int sig = ib_interrupted();
+	const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+	int code = sig ? 128 + sig : IB_EXIT_SIGTERM;
+	if (what)
+		return ib_fail(err, code, "%s: interrupted by %s", what, name);
+	return ib_fail(err, code, "interrupted by %s", name);
 }

@@ -39,3 +39,8 @@ void ib_undo_clear(struct ib_undo *u);
  * ib_interrupted() and fail; the caller then unwinds and exits 128+signal. */
 void ib_signals_install(void);
 int ib_interrupted(void); /* the signal number received, or 0 */
+
+struct ib_error;
+/* Fail with exit code 128+signal and "<what>: interrupted by SIGTERM"
+ * (what may be NULL). Returns -1. */
+int ib_fail_interrupted(struct ib_error *err, const char *what);

@@ -25,7 +25,7 @@ static int copy_range(int src_fd, int dst_fd, uint64_t dst_off, uint64_t off, ui
 {
 	while (off < end) {
 		if (ib_interrupted())
-			return ib_fail(err, IB_EXIT_FAIL, "copying filesystem: interrupted");
+			return ib_fail_interrupted(err, "copying filesystem");
 		size_t n = end - off < COPY_CHUNK ? (size_t)(end - off) : COPY_CHUNK;
 		int r = ib_pread_all(src_fd, buf, n, off);
 		if (r < 0)

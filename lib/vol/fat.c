@@ -217,9 +217,7 @@ static char *parent_of(const char *path)
 
 static int fail_interrupted(struct ib_error *err)
 {
-	int sig = ib_interrupted();
-	return ib_fail(err, 128 + sig, "interrupted by %s",
-		       sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal");
+	return ib_fail_interrupted(err, NULL);
 }
 
 static int run_mtools(struct ib_vol *v, const char *const *argv, int64_t epoch, char **out, struct ib_error *err)

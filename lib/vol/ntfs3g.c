@@ -288,7 +288,9 @@ static int write_data(struct ib_vol *v, ntfs_inode *ni, int fd, const char *path
 	int rc = 0;
 	for (;;) {
 		if (ib_interrupted()) {
-			rc = ib_fail(err, IB_EXIT_FAIL, "ntfs: writing %s: interrupted", path);
+			char *what = ib_xasprintf("ntfs: writing %s", path);
+			rc = ib_fail_interrupted(err, what);
+			free(what);
 			break;
 		}
 		ssize_t n = read(fd, v->buf, WRITE_CHUNK);

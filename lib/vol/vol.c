@@ -49,10 +49,8 @@ int ib_vol_put_trees(const struct ib_vol_ops *ops, struct ib_vol *v, const struc
 			}
 		}
 		for (size_t i = 0; i < tree->n; i++) {
-			int sig = ib_interrupted();
-			if (sig)
-				return ib_fail(err, 128 + sig, "interrupted by %s",
-					       sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal");
+			if (ib_interrupted())
+				return ib_fail_interrupted(err, NULL);
 			if (put_entry(ops, v, &tree->v[i], err) < 0)
 				return -1;
 		}

@@ -18,6 +18,7 @@
 
 #include "error.h"
 #include "util.h"
+#include "windows/hive.h"
 
 struct ib_inf;
 
@@ -100,16 +101,8 @@ int ib_inf_select_models(const struct ib_inf *inf, const struct ib_inf_target *t
 			 struct ib_error *err);
 void ib_inf_selection_free(struct ib_inf_selection *sel);
 
-/* Registry value types (winnt.h REG_*) used in AddReg records. */
-enum {
-	IB_REG_NONE = 0,
-	IB_REG_SZ = 1,
-	IB_REG_EXPAND_SZ = 2,
-	IB_REG_BINARY = 3,
-	IB_REG_DWORD = 4,
-	IB_REG_MULTI_SZ = 7,
-	IB_REG_QWORD = 11,
-};
+/* Registry value types (winnt.h REG_*) used in AddReg records: IB_REG_* of
+ * windows/hive.h (one definition, so both headers can be included together). */
 
 /* AddReg flags (FLG_ADDREG_*), kept as written in flags. */
 #define IB_ADDREG_NOCLOBBER 0x2u

@@ -752,7 +752,7 @@ static int interrupted_child(const struct fixture *f)
 	int dfd = open(f->disk, O_RDWR | O_CLOEXEC);
 	struct ib_error err = {0};
 	int rc = 0;
-	if (ib_copy_extents(sfd, dfd, 0, &err) != -1 || !strstr(err.msg, "interrupted"))
+	if (ib_copy_extents(sfd, dfd, 0, &err) != -1 || !strstr(err.msg, "interrupted") || err.exit_code != 130)
 		rc = 11;
 	ib_error_clear(&err);
 	close(sfd);
@@ -764,7 +764,7 @@ static int interrupted_child(const struct fixture *f)
 	if (!rc && ib_vol_ntfs3g_ops.open(&v, &t, &err) < 0)
 		rc = 12;
 	if (!rc && (ib_vol_ntfs3g_ops.put_file(v, "/x.bin", src, 5, &ts, &err) != -1 ||
-		    !strstr(err.msg, "ntfs: writing /x.bin: interrupted")))
+		    !strstr(err.msg, "ntfs: writing /x.bin: interrupted by SIGINT") || err.exit_code != 130))
 		rc = 13;
 	ib_error_clear(&err);
 	if (ib_vol_ntfs3g_ops.close(v, &err) < 0 && !rc)
