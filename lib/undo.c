@@ -65,8 +65,14 @@ static void run_item(const struct ib_undo_item *it)
 		fprintf(stderr, "imgbuild: warning: cleanup could not remove %s: %s\n", it->path, strerror(-r));
 }
 
+/* While the stack unwinds, ib_interrupted() reads 0: the cleanup a signal
+ * started (umount, lofiadm -d through ib_spawn) must not be cut short by
+ * that same signal. The signal is still recorded and reads again after. */
+static int unwinding;
+
 void ib_undo_run(struct ib_undo *u)
 {
+	unwinding++;
 	/* Always take the newest active item: an undo fn may push (the new
 	 * item runs next) or drop items, and may move u->v by pushing, so the
 	 * item is copied before it runs. */
@@ -81,6 +87,7 @@ void ib_undo_run(struct ib_undo *u)
 		run_item(&it);
 	}
 	ib_undo_clear(u);
+	unwinding--;
 }
 
 void ib_undo_clear(struct ib_undo *u)
@@ -120,7 +127,7 @@ void ib_signals_install(void)
 
 int ib_interrupted(void)
 {
-	return interrupted_by;
+	return unwinding ? 0 : interrupted_by;
 }
 
 int ib_fail_interrupted(struct ib_error *err, const char *what)

@@ -38,7 +38,9 @@ void ib_undo_clear(struct ib_undo *u);
  * return EINTR) that only record the signal. Long loops and ib_spawn poll
  * ib_interrupted() and fail; the caller then unwinds and exits 128+signal. */
 void ib_signals_install(void);
-int ib_interrupted(void); /* the signal number received, or 0 */
+/* The signal number received, or 0; always 0 while ib_undo_run runs (the
+ * cleanup itself must not be interrupted). */
+int ib_interrupted(void);
 
 struct ib_error;
 /* Fail with exit code 128+signal and "<what>: interrupted by SIGTERM"

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "../error.h"
+#include "../recipe.h"
 #include "../undo.h"
 
 struct ib_mkfs_args {
@@ -34,6 +35,13 @@ int ib_fat_mkfs(const struct ib_mkfs_args *a, struct ib_error *err);
 /* mkntfs on a sparse partition-sized temp file (mkntfs cannot write at an
  * offset), then copy only that file's data extents into the image. */
 int ib_ntfs_mkfs(const struct ib_mkfs_args *a, struct ib_error *err);
+/* The mount backend's way, as users do it by hand: attach partition number
+ * (of table) through the platform, mkntfs on that device with the same
+ * arguments (start, geometry, cluster size, label), the volume serial
+ * written through the device, detach; in reproducible mode the metadata
+ * times are then set to the epoch as ib_ntfs_mkfs does. The device is on
+ * a->undo while attached (lib/fs/mkfs_dev.c). */
+int ib_ntfs_mkfs_dev(const struct ib_mkfs_args *a, unsigned number, enum ib_table table, struct ib_error *err);
 
 /* Copy the allocated extents (SEEK_DATA/SEEK_HOLE) of src_fd into dst_fd at
  * dst_off. Holes stay holes. Polls ib_interrupted(). */

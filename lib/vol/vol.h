@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 
 #include "../error.h"
+#include "../recipe.h"
 #include "../srctree.h"
+#include "../undo.h"
 
 struct ib_vol; /* backend-private */
 
@@ -17,6 +19,13 @@ struct ib_vol_target {
 	uint64_t size;       /* partition size, bytes */
 	uint32_t sector_size;
 	const char *work_dir; /* for the backend's temporary files */
+	/* For backends that attach the partition as a device (mount): its
+	 * number in the table (illumos names nodes after it), the table kind,
+	 * and the undo stack the unmount and the detach go on while they are
+	 * pending (NULL: close alone cleans up). Others ignore these. */
+	unsigned number;
+	enum ib_table table;
+	struct ib_undo *undo;
 };
 
 struct ib_vol_ops {
@@ -34,6 +43,10 @@ struct ib_vol_ops {
 
 extern const struct ib_vol_ops ib_vol_ntfs3g_ops; /* libntfs-3g at an offset */
 extern const struct ib_vol_ops ib_vol_fat_ops;    /* mtools on IMAGE@@OFFSET */
+/* NTFS through the platform: the partition attached as a block device
+ * (loop / lofi), the FUSE driver verified, ntfs-3g mounted in the work dir,
+ * plain POSIX I/O; close unmounts and detaches (lib/vol/mount.c). */
+extern const struct ib_vol_ops ib_vol_mount_ops;
 
 /* Replay scanned trees into an open volume, in their (sorted) order. */
 int ib_vol_put_trees(const struct ib_vol_ops *ops, struct ib_vol *v, const struct ib_srctree *trees,

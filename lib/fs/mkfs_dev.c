@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* NTFS for the mount backend: mkntfs on the partition's block device, as a
+ * user would run it by hand, with the arguments of the default backend (so
+ * both give the same boot sector: sector and cluster size, hidden sectors =
+ * partition start, 255 heads, 63 sectors per track, label). The volume
+ * serial is written through the device too: the image file is not touched
+ * while the device is attached, because the device's page cache would not
+ * see such writes. The reproducible-mode restamp works on the image file,
+ * so it runs after the detach. */
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../repro.h"
+#include "../spawn.h"
+#include "../util.h"
+#include "../vol/devattach.h"
+
+/* Boot sector: the volume serial (8 bytes LE) at 0x48, in the primary boot
+ * sector (first sector) and the backup (last sector of the partition). */
+#define NTFS_BS_SERIAL 0x48
+
+static int write_serial(const char *dev, const struct ib_mkfs_args *a, struct ib_error *err)
+{
+	uint64_t ss = a->sector_size ? a->sector_size : 512;
+	uint64_t where[2] = {0, (a->size / ss - 1) * ss};
+	_cleanup_close_ int fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return ib_fail_errno(err, -errno, "ntfs: cannot open %s", dev);
+	uint8_t bs[512];
+	for (int i = 0; i < 2; i++) {
+		int r = ib_pread_all(fd, bs, sizeof bs, where[i]);
+		if (r < 0)
+			return ib_fail_errno(err, r, "ntfs: cannot read the boot sector at byte %" PRIu64 " of %s",
+					     where[i], dev);
+		if (memcmp(bs + 3, "NTFS    ", 8) || bs[510] != 0x55 || bs[511] != 0xAA)
+			return ib_fail(err, IB_EXIT_FAIL, "ntfs: mkntfs left no %s boot sector at byte %" PRIu64 " of %s",
+				       i ? "backup" : "primary", where[i], dev);
+	}
+	uint8_t v[8];
+	ib_put_le64(v, a->ntfs_serial);
+	for (int i = 0; i < 2; i++) {
+		int r = ib_pwrite_all(fd, v, sizeof v, where[i] + NTFS_BS_SERIAL);
+		if (r < 0)
+			return ib_fail_errno(err, r, "ntfs: cannot write the volume serial to %s", dev);
+	}
+	if (fsync(fd) < 0)
+		return ib_fail_errno(err, -errno, "ntfs: cannot sync %s", dev);
+	return 0;
+}
+
+int ib_ntfs_mkfs_dev(const struct ib_mkfs_args *a, unsigned number, enum ib_table table, struct ib_error *err)
+{
+	struct ib_devattach_req req = {
+		.image = a->image,
+		.number = number,
+		.table = table,
+		.offset = a->offset,
+		.size = a->size,
+		.sector_size = a->sector_size,
+		.undo = a->undo,
+	};
+	struct ib_devattach *d = ib_devattach_open(&req, err);
+	if (!d) {
+		ib_error_prefix(err, "ntfs: attaching partition %u", number);
+		return -1;
+	}
+	const char *dev = ib_devattach_dev(d);
+	/* The same argv as on the temp file, with the device in its place. */
+	char **argv = ib_ntfs_mkfs_argv(a, dev);
+	int r = ib_spawn((const char *const *)argv, NULL, NULL, err);
+	ib_argv_free(argv);
+	if (r == 0 && a->ntfs_serial)
+		r = write_serial(dev, a, err);
+	/* Detach on every path; its error counts only if nothing failed before. */
+	struct ib_error later = {0};
+	if (ib_devattach_close(d, r == 0 ? err : &later) < 0 && r == 0)
+		r = -1;
+	ib_error_clear(&later);
+	if (r == 0 && a->reproducible &&
+	    ib_repro_ntfs_restamp(a->image, a->offset, a->size, a->sector_size, a->epoch, err) < 0) {
+		ib_error_prefix(err, "ntfs: setting the metadata times to the epoch");
+		r = -1;
+	}
+	return r;
+}
