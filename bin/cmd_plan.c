@@ -49,6 +49,12 @@ static void print_plan_json(const struct ib_plan *p)
 		snprintf(buf, sizeof buf, "0x%08" PRIx32, p->mbr_signature);
 		ib_json_kv_str(&j, "mbr_signature", buf);
 	}
+	ib_json_kv_bool(&j, "reproducible", p->reproducible);
+	ib_json_key(&j, "epoch");
+	if (p->reproducible)
+		ib_json_int(&j, p->epoch);
+	else
+		ib_json_null(&j);
 	ib_json_kv_uint(&j, "first_usable_lba", p->first_usable_lba);
 	ib_json_kv_uint(&j, "last_usable_lba", p->last_usable_lba);
 	ib_json_key(&j, "partitions");
@@ -82,6 +88,12 @@ static void print_plan_json(const struct ib_plan *p)
 			ib_json_kv_str(&j, "fs", ib_fs_type_name(s->fs.type));
 			ib_json_kv_str(&j, "label", s->fs.label);
 			ib_json_kv_uint(&j, "cluster_size", pp->cluster_size);
+			if (s->fs.type == IB_FS_NTFS)
+				snprintf(buf, sizeof buf, "%016" PRIX64, pp->ntfs_serial);
+			else
+				snprintf(buf, sizeof buf, "%04X-%04X", (unsigned)(pp->fs_serial >> 16),
+					 (unsigned)(pp->fs_serial & 0xffff));
+			ib_json_kv_str(&j, "serial", buf);
 		}
 		ib_json_kv_uint(&j, "files", pp->nfiles);
 		ib_json_kv_uint(&j, "dirs", pp->ndirs);
@@ -132,6 +144,8 @@ static void print_plan_text(const struct ib_plan *p)
 		printf(", disk GUID %s\n", ib_guid_format(&p->disk_guid, b));
 	else
 		printf(", disk signature 0x%08" PRIx32 "\n", p->mbr_signature);
+	if (p->reproducible)
+		printf("reproducible: identifiers derived from the seed, every timestamp %" PRId64 "\n", p->epoch);
 	printf("\n  #  name          type         start LBA     end LBA        size  fs      label        files\n");
 	for (size_t i = 0; i < p->nparts; i++) {
 		const struct ib_plan_part *pp = &p->parts[i];
