@@ -17,6 +17,7 @@
 #include "repro.h"
 #include "spawn.h"
 #include "undo.h"
+#include "vol/mount.h"
 #include "vol/vol.h"
 
 struct pending_output {
@@ -104,11 +105,20 @@ static int step_ptable(struct build *b, struct ib_error *err)
 	return r;
 }
 
+/* --backend mount: NTFS is made and filled through an attached device and an
+ * ntfs-3g mount; FAT keeps mkfs.fat --offset and mtools (no FUSE involved). */
+static bool mount_backend(const struct build *b)
+{
+	return b->opts->backend && !strcmp(b->opts->backend, "mount");
+}
+
 static int step_mkfs(struct build *b, struct ib_plan_part *pp, struct ib_error *err)
 {
 	struct ib_mkfs_args a;
 	ib_plan_mkfs_args(b->plan, pp, &a);
 	a.undo = &b->undo;
+	if (pp->spec->fs.type == IB_FS_NTFS && mount_backend(b))
+		return ib_ntfs_mkfs_dev(&a, pp->number, b->plan->table, err);
 	return pp->spec->fs.type == IB_FS_NTFS ? ib_ntfs_mkfs(&a, err) : ib_fat_mkfs(&a, err);
 }
 
@@ -116,12 +126,17 @@ static int step_files(struct build *b, struct ib_plan_part *pp, struct ib_error 
 {
 	struct ib_plan *p = b->plan;
 	const struct ib_vol_ops *ops = pp->spec->fs.type == IB_FS_NTFS ? &ib_vol_ntfs3g_ops : &ib_vol_fat_ops;
+	if (pp->spec->fs.type == IB_FS_NTFS && mount_backend(b))
+		ops = &ib_vol_mount_ops;
 	struct ib_vol_target t = {
 		.image = p->work_image,
 		.offset = pp->offset,
 		.size = pp->size,
 		.sector_size = p->sector_size,
 		.work_dir = p->work_dir,
+		.number = pp->number,
+		.table = p->table,
+		.undo = &b->undo,
 	};
 	struct ib_vol *v = NULL;
 	if (ops->open(&v, &t, err) < 0)
@@ -229,12 +244,19 @@ static int publish_outputs(struct build *b, struct ib_error *err)
 int ib_build(struct ib_plan *plan, const struct ib_build_opts *opts, struct ib_error *err)
 {
 	struct build b = {.plan = plan, .opts = opts};
-	if (opts->backend && strcmp(opts->backend, "lib") != 0) {
+	if (opts->backend && strcmp(opts->backend, "lib") != 0 && strcmp(opts->backend, "mount") != 0) {
 		return ib_fail(err, IB_EXIT_INPUT,
-			       "backend '%s' is not available yet; this version has the rootless 'lib' backend",
+			       "backend '%s' is not available yet; this version has the rootless 'lib' backend and "
+			       "'mount'",
 			       opts->backend);
 	}
-	int r = ib_tools_check(ib_plan_tools(plan), err);
+	int r = mount_backend(&b) ? ib_mount_backend_ready(err) : 0;
+	if (r == 0)
+		r = ib_tools_check(ib_plan_tools_for(plan, opts->backend), err);
+	/* Before anything is attached: what killed builds left (mounts,
+	 * devices, work dirs), released and reported. */
+	if (r == 0 && mount_backend(&b))
+		ib_mount_release_stale(plan->out_dir, opts->progress);
 	if (r == 0)
 		r = make_out_dir(&b, err);
 	for (size_t i = 0; r == 0 && i < plan->nsteps; i++) {

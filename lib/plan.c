@@ -12,6 +12,7 @@
 #include "convert.h"
 #include "fs/fs.h"
 #include "ids.h"
+#include "platform/platform.h"
 #include "ptable/ptable.h"
 #include "repro.h"
 #include "size.h"
@@ -384,9 +385,9 @@ char *ib_plan_output_tmp(const struct ib_plan *p, const struct ib_output_spec *o
 			    ib_out_format_ext(o->format));
 }
 
-const char **ib_plan_tools(const struct ib_plan *p)
+const char **ib_plan_tools_for(const struct ib_plan *p, const char *backend)
 {
-	static const char *tools[10];
+	static const char *tools[16];
 	size_t n = 0;
 	bool fat = false, fat_files = false, ntfs = false, conv = false;
 	for (size_t i = 0; i < p->nparts; i++) {
@@ -408,6 +409,21 @@ const char **ib_plan_tools(const struct ib_plan *p)
 		tools[n++] = "mkntfs";
 	if (conv)
 		tools[n++] = "qemu-img";
+	/* The mount backend mounts NTFS with ntfs-3g and unmounts (umount as
+	 * root, fusermount3 otherwise); illumos attaches with lofiadm. */
+	if (ntfs && backend && !strcmp(backend, "mount")) {
+		tools[n++] = "ntfs-3g";
+		tools[n++] = ib_platform() == IB_PLATFORM_LINUX && geteuid() != 0 ? "fusermount3" : "umount";
+		if (ib_platform() == IB_PLATFORM_ILLUMOS) {
+			tools[n++] = "lofiadm";
+			tools[n++] = "sync";
+		}
+	}
 	tools[n] = NULL;
 	return tools;
+}
+
+const char **ib_plan_tools(const struct ib_plan *p)
+{
+	return ib_plan_tools_for(p, NULL);
 }

@@ -89,3 +89,6 @@ char *ib_plan_ntfs_tmp(const struct ib_plan *p, const struct ib_plan_part *pp);
 char *ib_plan_output_tmp(const struct ib_plan *p, const struct ib_output_spec *o);
 /* Every external program the plan runs, NULL-terminated (static strings). */
 const char **ib_plan_tools(const struct ib_plan *p);
+/* The same for a volume backend ("lib" or NULL: the default; "mount" adds
+ * ntfs-3g, umount or fusermount3, and lofiadm on illumos). */
+const char **ib_plan_tools_for(const struct ib_plan *p, const char *backend);
