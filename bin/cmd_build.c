@@ -18,7 +18,7 @@
 #include "undo.h"
 
 static const char usage_build[] =
-	"usage: imgbuild build RECIPE [-o DIR] [--backend lib] [--set KEY=VALUE]... [--json]\n"
+	"usage: imgbuild build RECIPE [-o DIR] [--backend lib|mount] [--set KEY=VALUE]... [--json]\n"
 	"\n"
 	"Build every output of RECIPE into DIR (default ./out) as DIR/<name>.<ext>.\n"
 	"Nothing is written before the whole recipe has validated; outputs appear\n"
@@ -26,7 +26,9 @@ static const char usage_build[] =
 	"leaves no temporary file behind and earlier outputs untouched.\n"
 	"\n"
 	"  -o, --output DIR      output directory (created if missing)\n"
-	"  --backend lib         volume backend: lib (rootless libntfs-3g and mtools)\n"
+	"  --backend NAME        volume backend: lib (default: rootless, libntfs-3g and\n"
+	"                        mtools) or mount (root: NTFS through a loop/lofi device\n"
+	"                        and an ntfs-3g mount, as done by hand; see docs/backends.md)\n"
 	"  --set KEY=VALUE       override a recipe value, e.g. --set disk.size=16GiB\n"
 	"  --json                one JSON object per line on stdout (events, outputs, errors)\n"
 	"  -h, --help            this help\n"

@@ -551,24 +551,58 @@ int ib_ntfs_files_write(struct ib_ntfs_files *f, const char *path, const char *h
 	return rc;
 }
 
-/* Remove the name e (a file) from dir. ntfs_delete closes the inode. */
-static int unlink_entry(ntfs_volume *vol, ntfs_inode *dir, const struct entry *e)
+/* Each name operation opens the directory afresh: ntfs_delete closes both
+ * the inode and the directory, and a second open copy of a directory
+ * inode would be written back over the first. */
+
+/* Remove the name e (a file) from the directory dir_ref. */
+static int unlink_entry(ntfs_volume *vol, u64 dir_ref, const struct entry *e)
 {
-	ntfs_inode *ni = ntfs_inode_open(vol, e->mref);
-	if (!ni)
+	ntfs_inode *dir = ntfs_inode_open(vol, dir_ref);
+	if (!dir)
 		return -1;
-	return ntfs_delete(vol, NULL, ni, dir, e->uname, (u8)e->ulen);
+	ntfs_inode *ni = ntfs_inode_open(vol, e->mref);
+	if (!ni) {
+		int keep = errno;
+		ntfs_inode_close(dir);
+		errno = keep;
+		return -1;
+	}
+	return ntfs_delete(vol, NULL, ni, dir, e->uname, (u8)e->ulen); /* closes ni and dir */
 }
 
-static int link_entry(ntfs_volume *vol, ntfs_inode *dir, u64 mref, const ntfschar *uname, int ulen)
+/* Give the file mref the name uname in the directory dir_ref too. */
+static int link_entry(ntfs_volume *vol, u64 dir_ref, u64 mref, const ntfschar *uname, int ulen)
 {
-	ntfs_inode *ni = ntfs_inode_open(vol, mref);
-	if (!ni)
+	ntfs_inode *dir = ntfs_inode_open(vol, dir_ref);
+	if (!dir)
 		return -1;
+	ntfs_inode *ni = ntfs_inode_open(vol, mref);
+	if (!ni) {
+		int keep = errno;
+		ntfs_inode_close(dir);
+		errno = keep;
+		return -1;
+	}
 	int r = ntfs_link(ni, dir, (ntfschar *)uname, (u8)ulen);
 	int keep = errno;
-	if (ntfs_inode_close_in_dir(ni, dir) < 0 && r == 0)
+	if (ntfs_inode_close_in_dir(ni, dir) < 0)
+		r = -1, keep = errno;
+	if (ntfs_inode_close(dir) < 0 && r == 0)
+		r = -1, keep = errno;
+	errno = keep;
+	return r;
+}
+
+/* Look name up in the directory dir_ref (opened and closed here). */
+static int find_by_ref(ntfs_volume *vol, u64 dir_ref, const ntfschar *uname, int ulen, struct entry *out)
+{
+	ntfs_inode *dir = ntfs_inode_open(vol, dir_ref);
+	if (!dir)
 		return -1;
+	int r = find_in(dir, uname, ulen, out);
+	int keep = errno;
+	ntfs_inode_close(dir);
 	errno = keep;
 	return r;
 }
@@ -583,24 +617,25 @@ int ib_ntfs_files_rename(struct ib_ntfs_files *f, const char *from, const char *
 	int lto = new_name(f->vol, to_name, &uto);
 	_cleanup_free_ char *tmp_name = ib_xasprintf("%s.ib-old", to_name);
 	int ltmp = new_name(f->vol, tmp_name, &utmp);
-	struct entry src = {0}, dst = {0}, stale = {0};
-	ntfs_inode *dir = NULL;
-	int rc = 0;
+	struct entry pe = {0}, src = {0}, dst = {0}, stale = {0};
+	int rc = 0, r;
 	if (lfrom < 0 || lto < 0 || ltmp < 0) {
 		rc = ib_fail(err, IB_EXIT_INPUT, "ntfs: cannot rename %s to \"%s\": not a valid Windows name", from, to_name);
 		goto out;
 	}
-	if (!(dir = open_dir(f, parent, err))) {
-		rc = -1;
+	if ((r = walk(f, parent, &pe, NULL)) <= 0 || !pe.dir) {
+		rc = r < 0 ? walk_fail(err, "rename", from)
+			   : ib_fail(err, IB_EXIT_FAIL, "ntfs: cannot rename %s: no directory %s", from, parent);
 		goto out;
 	}
-	int r = find_in(dir, ufrom, lfrom, &src);
+	u64 dref = pe.mref;
+	r = find_by_ref(f->vol, dref, ufrom, lfrom, &src);
 	if (r <= 0 || src.dir) {
 		rc = r < 0 ? walk_fail(err, "rename", from)
 			   : ib_fail(err, IB_EXIT_FAIL, "ntfs: cannot rename %s: no such file", from);
 		goto out;
 	}
-	if ((r = find_in(dir, uto, lto, &dst)) < 0 || (r == 1 && dst.dir)) {
+	if ((r = find_by_ref(f->vol, dref, uto, lto, &dst)) < 0 || (r == 1 && dst.dir)) {
 		rc = r < 0 ? walk_fail(err, "rename onto", to_name)
 			   : ib_fail(err, IB_EXIT_FAIL, "ntfs: cannot rename %s: %s is a directory", from, to_name);
 		goto out;
@@ -608,32 +643,31 @@ int ib_ntfs_files_rename(struct ib_ntfs_files *f, const char *from, const char *
 	if (r == 1 && dst.mref == src.mref)
 		goto out; /* the same file */
 	/* A leftover of an interrupted earlier rename. */
-	if (find_in(dir, utmp, ltmp, &stale) == 1 && !stale.dir && unlink_entry(f->vol, dir, &stale) < 0) {
+	if (find_by_ref(f->vol, dref, utmp, ltmp, &stale) == 1 && !stale.dir && unlink_entry(f->vol, dref, &stale) < 0) {
 		rc = ib_fail_errno(err, -errno, "ntfs: cannot remove %s/%s", parent, tmp_name);
 		goto out;
 	}
 	if (dst.uname) {
 		/* Keep the old file reachable as <name>.ib-old until the new one
 		 * has its name; the stored case of the old name is reused. */
-		if (link_entry(f->vol, dir, dst.mref, utmp, ltmp) < 0 || unlink_entry(f->vol, dir, &dst) < 0) {
+		if (link_entry(f->vol, dref, dst.mref, utmp, ltmp) < 0 || unlink_entry(f->vol, dref, &dst) < 0) {
 			rc = ib_fail_errno(err, -errno, "ntfs: cannot move %s/%s aside", parent, to_name);
 			goto out;
 		}
 	}
 	const ntfschar *final_name = dst.uname ? dst.uname : uto;
 	int final_len = dst.uname ? dst.ulen : lto;
-	if (link_entry(f->vol, dir, src.mref, final_name, final_len) < 0 || unlink_entry(f->vol, dir, &src) < 0) {
+	if (link_entry(f->vol, dref, src.mref, final_name, final_len) < 0 || unlink_entry(f->vol, dref, &src) < 0) {
 		rc = ib_fail_errno(err, -errno, "ntfs: cannot rename %s to %s", from, to_name);
 		goto out;
 	}
 	if (dst.uname) {
 		struct entry old = {.mref = dst.mref, .uname = utmp, .ulen = ltmp};
-		if (unlink_entry(f->vol, dir, &old) < 0)
+		if (unlink_entry(f->vol, dref, &old) < 0)
 			rc = ib_fail_errno(err, -errno, "ntfs: cannot remove %s/%s", parent, tmp_name);
 	}
 out:
-	if (dir && ntfs_inode_close(dir) < 0 && !rc)
-		rc = ib_fail_errno(err, -errno, "ntfs: cannot update %s", parent);
+	entry_clear(&pe);
 	entry_clear(&src);
 	entry_clear(&dst);
 	entry_clear(&stale);
@@ -653,27 +687,22 @@ int ib_ntfs_files_remove(struct ib_ntfs_files *f, const char *path, struct ib_er
 	if (r < 0)
 		return walk_fail(err, "remove", path);
 	bool pdir = r == 1 && pe.dir;
-	u64 pref = pe.mref;
+	u64 dref = pe.mref;
 	entry_clear(&pe);
 	if (!pdir)
 		return 0;
-	ntfs_inode *dir = ntfs_inode_open(f->vol, pref);
-	if (!dir)
-		return ib_fail_errno(err, -errno, "ntfs: cannot open %s", parent);
 	ntfschar *uname = NULL;
 	int ulen = ntfs_mbstoucs(name, &uname);
 	struct entry e = {0};
-	r = ulen < 0 ? 0 : find_in(dir, uname, ulen, &e);
+	r = ulen < 0 ? 0 : find_by_ref(f->vol, dref, uname, ulen, &e);
 	free(uname);
 	int rc = r;
 	if (r < 0)
 		rc = walk_fail(err, "remove", path);
 	else if (r == 1 && e.dir)
 		rc = ib_fail(err, IB_EXIT_FAIL, "ntfs: cannot remove %s: it is a directory", path);
-	else if (r == 1 && unlink_entry(f->vol, dir, &e) < 0)
+	else if (r == 1 && unlink_entry(f->vol, dref, &e) < 0)
 		rc = ib_fail_errno(err, -errno, "ntfs: cannot remove %s", path);
 	entry_clear(&e);
-	if (ntfs_inode_close(dir) < 0 && rc >= 0)
-		rc = ib_fail_errno(err, -errno, "ntfs: cannot update %s", parent);
 	return rc;
 }

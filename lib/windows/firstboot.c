@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The first-boot runner and its installation (see firstboot.h). Scripts are
+ * built with '\n' and written with CRLF: cmd.exe misparses labels and
+ * blocks in LF-only batch files. */
+#include "firstboot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#define FB_WIN "%SystemRoot%\\" IB_WIN_FB_DIR
+#define FB_WIN_FMT "%%SystemRoot%%\\" IB_WIN_FB_DIR
+
+static int write_crlf(const char *path, const char *text, struct ib_error *err)
+{
+	struct ib_buf b = {0};
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n' && (p == text || p[-1] != '\r'))
+			ib_buf_append(&b, "\r", 1);
+		ib_buf_append(&b, p, 1);
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int r = fd < 0 ? -errno : ib_pwrite_all(fd, b.s ? b.s : "", b.len, 0);
+	if (fd >= 0 && close(fd) < 0 && !r)
+		r = -errno;
+	ib_buf_free(&b);
+	return r < 0 ? ib_fail_errno(err, r, "cannot write %s", path) : 0;
+}
+
+static const char runner[] =
+	"@echo off\n"
+	"rem imgbuild first-boot runner (generated). Runs every script in steps\\ in\n"
+	"rem name order until it succeeds, at most MAX attempts in all (counted in\n"
+	"rem state\\), then gives it up. It never reboots the machine, so a failing\n"
+	"rem step cannot cause a reboot loop. Log: log.txt beside this file.\n"
+	"setlocal EnableExtensions EnableDelayedExpansion\n"
+	"cd /d \"%~dp0\"\n"
+	"set \"MAX=@MAX@\"\n"
+	"set \"MODE=%~1\"\n"
+	"if not exist state mkdir state\n"
+	"call :log \"start (%MODE%)\"\n"
+	"set \"PASSES=%MAX%\"\n"
+	"if /i \"%MODE%\"==\"service\" set \"PASSES=1\"\n"
+	"for /l %%P in (1,1,%PASSES%) do (\n"
+	"  set \"PENDING=0\"\n"
+	"  for %%S in (steps\\*.cmd) do call :run \"%%~nS\"\n"
+	"  if \"!PENDING!\"==\"0\" goto :finish\n"
+	"  if %%P LSS %PASSES% ping -n 11 127.0.0.1 >nul\n"
+	")\n"
+	":finish\n"
+	"set \"PENDING=0\"\n"
+	"for %%S in (steps\\*.cmd) do if not exist \"state\\%%~nS.done\" if not exist \"state\\%%~nS.failed\" set \"PENDING=1\"\n"
+	"if \"%PENDING%\"==\"0\" (\n"
+	"  call :log \"all steps finished\"\n"
+	"  >complete echo done\n"
+	"  if /i \"%MODE%\"==\"service\" sc.exe config " IB_WIN_FB_SERVICE_NAME " start= disabled >>log.txt 2>&1\n"
+	")\n"
+	"call :log \"end\"\n"
+	"exit /b 0\n"
+	"\n"
+	":run\n"
+	"if exist \"state\\%~1.done\" goto :eof\n"
+	"if exist \"state\\%~1.failed\" goto :eof\n"
+	"set \"N=0\"\n"
+	"if exist \"state\\%~1.tries\" set /p N=<\"state\\%~1.tries\"\n"
+	"set /a N=N+1\n"
+	">\"state\\%~1.tries\" echo !N!\n"
+	"call :log \"%~1: attempt !N! of %MAX%\"\n"
+	"call \"steps\\%~1.cmd\" >>log.txt 2>&1\n"
+	"set \"RC=!ERRORLEVEL!\"\n"
+	"call :log \"%~1: exit code !RC!\"\n"
+	"if \"!RC!\"==\"0\" goto :ok\n"
+	"if \"!RC!\"==\"3010\" goto :ok\n"
+	"if \"!RC!\"==\"1641\" goto :ok\n"
+	"if !N! GEQ %MAX% (\n"
+	"  >\"state\\%~1.failed\" echo !RC!\n"
+	"  call :log \"%~1: giving up after !N! attempts\"\n"
+	"  goto :eof\n"
+	")\n"
+	"set \"PENDING=1\"\n"
+	"goto :eof\n"
+	":ok\n"
+	">\"state\\%~1.done\" echo !RC!\n"
+	"goto :eof\n"
+	"\n"
+	":log\n"
+	">>log.txt echo [%DATE% %TIME%] %~1\n"
+	"goto :eof\n";
+
+struct step {
+	char *id;   /* "0100-driver-viostor" */
+	char *desc; /* for the report */
+	char *body; /* the step script */
+};
+
+struct steps {
+	IB_VEC(struct step) list;
+};
+
+static void steps_free(struct steps *s)
+{
+	for (size_t i = 0; i < s->list.n; i++)
+		free(s->list.v[i].id), free(s->list.v[i].desc), free(s->list.v[i].body);
+	free(s->list.v);
+}
+
+/* File-name-safe form of a name. */
+static char *safe_name(const char *s)
+{
+	char *o = ib_xstrdup(s);
+	for (char *p = o; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		      *p == '_' || *p == '.'))
+			*p = '_';
+	return o;
+}
+
+static void add_step(struct steps *s, unsigned n, const char *kind, const char *name, char *desc, char *body)
+{
+	_cleanup_free_ char *safe = safe_name(name);
+	struct step st = {ib_xasprintf("%04u-%s-%s", n, kind, safe), desc, body};
+	IB_VEC_PUSH(s->list, st);
+}
+
+static char *host_path(const struct ib_win_spec *spec, const char *p)
+{
+	return p[0] == '/' || !spec->base_dir ? ib_xstrdup(p) : ib_path_join(spec->base_dir, p);
+}
+
+static bool is_file(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static const char *base_of(const char *p)
+{
+	const char *b = strrchr(p, '/');
+	return b ? b + 1 : p;
+}
+
+static bool ends_ci(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n >= m && !strcasecmp(s + n - m, suf);
+}
+
+static int build_steps(const struct ib_win_spec *spec, const struct ib_win_detect *d, const struct ib_win_pkgs *pkgs,
+		       const char *fb_vol, struct ib_win_files *files, struct steps *out, struct ib_error *err)
+{
+	bool new_pnputil = d->ver.major >= 10;
+	for (size_t i = 0; i < pkgs->pnp.n; i++) {
+		const struct ib_win_pnp_inf *p = &pkgs->pnp.v[i];
+		char *body = ib_xasprintf(
+			"@echo off\n"
+			"rem Install the staged driver package %s with pnputil.\n"
+			"set \"PNPUTIL=%%SystemRoot%%\\System32\\pnputil.exe\"\n"
+			"if exist \"%%SystemRoot%%\\Sysnative\\pnputil.exe\" set \"PNPUTIL=%%SystemRoot%%\\Sysnative\\pnputil.exe\"\n"
+			"\"%%PNPUTIL%%\" %s \"%s\"%s\n"
+			"set \"RC=%%ERRORLEVEL%%\"\n"
+			"rem 259: no device uses it yet (it stays in the driver store).\n"
+			"if \"%%RC%%\"==\"259\" exit /b 0\n"
+			"exit /b %%RC%%\n",
+			p->name, new_pnputil ? "/add-driver" : "-i -a", p->inf_win, new_pnputil ? " /install" : "");
+		add_step(out, 100 + (unsigned)i, "driver", p->name,
+			 ib_xasprintf("pnputil %s %s%s", new_pnputil ? "/add-driver" : "-i -a", p->inf_win,
+				      new_pnputil ? " /install" : ""),
+			 body);
+	}
+	for (size_t i = 0; i < spec->n_guest_tools; i++) {
+		const struct ib_win_tool_spec *t = &spec->guest_tools[i];
+		_cleanup_free_ char *src = host_path(spec, t->src);
+		if (!is_file(src))
+			return ib_fail_at(err, IB_EXIT_INPUT, &t->loc, "guest tool %s: no such file", src);
+		const char *name = base_of(src);
+		_cleanup_free_ char *dst = ib_xasprintf("%s/tools/%s", fb_vol, name);
+		ib_win_files_add(files, src, dst, false);
+		const char *args = t->args ? t->args : "";
+		_cleanup_free_ char *file = ib_xasprintf(FB_WIN_FMT "\\tools\\%s", name);
+		char *cmd = ends_ci(name, ".msi")   ? ib_xasprintf("msiexec.exe /i \"%s\" %s", file, args)
+			    : ends_ci(name, ".ps1") ? ib_xasprintf("powershell.exe -NoProfile -ExecutionPolicy Bypass -File \"%s\" %s",
+								   file, args)
+			    : ends_ci(name, ".cmd") || ends_ci(name, ".bat") ? ib_xasprintf("call \"%s\" %s", file, args)
+									      : ib_xasprintf("\"%s\" %s", file, args);
+		char *body = ib_xasprintf("@echo off\nrem Guest tool %s.\n%s\nexit /b %%ERRORLEVEL%%\n", name, cmd);
+		add_step(out, 200 + (unsigned)i, "tool", name, cmd, body);
+	}
+	for (size_t i = 0; i < spec->n_first_boot; i++) {
+		char *body = ib_xasprintf("@echo off\nrem first_boot command %zu of the recipe.\n%s\nexit /b %%ERRORLEVEL%%\n",
+					  i + 1, spec->first_boot[i]);
+		_cleanup_free_ char *name = ib_xasprintf("command%zu", i + 1);
+		add_step(out, 300 + (unsigned)i, "cmd", name, ib_xstrdup(spec->first_boot[i]), body);
+	}
+	return 0;
+}
+
+/* Which mechanism runs the steps; NULL-safe strings for the report. */
+static int choose(const struct ib_win_spec *spec, const struct ib_win_detect *d, bool only_drivers,
+		  enum ib_win_fb_mech *m, struct ib_win_report *rep, struct ib_error *err)
+{
+	*m = spec->first_boot_mechanism;
+	if (*m == IB_WIN_FB_AUTO) {
+		if (d->setup_pending)
+			*m = IB_WIN_FB_SETUPCOMPLETE;
+		else if (spec->service_wrapper)
+			*m = IB_WIN_FB_SERVICE;
+		else if (only_drivers) {
+			IB_VEC_PUSH(rep->warnings,
+				    ib_xasprintf("the image is already installed (%s) and no service wrapper is given: the "
+						 "non-boot drivers are only staged (DevicePath); Plug and Play installs them "
+						 "when it finds their devices, without pnputil",
+						 d->setup_reason));
+			return 1;
+		} else
+			return ib_fail(err, IB_EXIT_INPUT,
+				       "first-boot actions need a mechanism: the image is already installed (%s), so "
+				       "SetupComplete.cmd would never run; give first_boot_mechanism: service with a "
+				       "service_wrapper (rhsrvany.exe-style), or runonce",
+				       d->setup_reason);
+	}
+	if (*m == IB_WIN_FB_SETUPCOMPLETE && !d->setup_pending)
+		IB_VEC_PUSH(rep->warnings,
+			    ib_xasprintf("SetupComplete.cmd runs only at the end of Windows Setup, and this image is "
+					 "installed (%s): it will not run unless the image is generalized (sysprep)",
+					 d->setup_reason));
+	if (*m == IB_WIN_FB_SERVICE && !spec->service_wrapper)
+		return ib_fail(err, IB_EXIT_INPUT,
+			       "first_boot_mechanism service needs service_wrapper (a srvany-style binary such as "
+			       "rhsrvany.exe)");
+	if (*m == IB_WIN_FB_RUNONCE)
+		IB_VEC_PUSH(rep->warnings,
+			    ib_xstrdup("RunOnce runs only when someone logs on interactively, in that user's context "
+				       "(it needs an administrator); headless machines may never run it"));
+	return 0;
+}
+
+static int setupcomplete(struct ib_ntfs_files *f, const struct ib_win_detect *d, const char *work_dir,
+			 struct ib_win_files *files, struct ib_error *err)
+{
+	static const char call[] = "call \"" FB_WIN "\\firstboot.cmd\" setupcomplete";
+	_cleanup_free_ char *vol = ib_xasprintf("%s/Setup/Scripts/SetupComplete.cmd", d->root);
+	_cleanup_free_ char *host = ib_xasprintf("%s/SetupComplete.cmd", work_dir);
+	_cleanup_free_ char *real = NULL;
+	bool dir = false;
+	int r = ib_ntfs_files_resolve(f, vol, &real, &dir, err);
+	if (r < 0)
+		return -1;
+	struct ib_buf text = {0};
+	if (r == 1 && !dir) {
+		/* Keep the image's own script and call ours after it. */
+		if (ib_ntfs_files_read(f, real, host, NULL, err) < 0)
+			return -1;
+		int fd = open(host, O_RDONLY | O_CLOEXEC);
+		char buf[4096];
+		for (ssize_t n; fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0;)
+			ib_buf_append(&text, buf, (size_t)n);
+		if (fd >= 0)
+			close(fd);
+		if (text.s && strstr(text.s, IB_WIN_FB_DIR "\\firstboot.cmd")) {
+			ib_buf_free(&text);
+			return 0;
+		}
+		if (text.len && text.s[text.len - 1] != '\n')
+			ib_buf_puts(&text, "\r\n");
+		ib_buf_printf(&text, "rem added by imgbuild\r\n%s\r\n", call);
+	} else {
+		ib_buf_printf(&text, "@echo off\nrem generated by imgbuild: runs once at the end of Windows Setup\n%s\n",
+			      call);
+	}
+	int rc = write_crlf(host, text.s, err);
+	ib_buf_free(&text);
+	if (!rc)
+		ib_win_files_add(files, host, real && !dir ? real : vol, true);
+	return rc;
+}
+
+/* Write the runner and the step scripts, then install the mechanism m. */
+static int install(const struct ib_win_spec *spec, const struct ib_win_detect *d, const struct steps *steps,
+		   enum ib_win_fb_mech m, struct ib_ntfs_files *f, const char *work_dir, const char *fb_vol,
+		   struct ib_win_files *files, struct ib_reg_edits *edits, struct ib_win_report *rep,
+		   struct ib_error *err)
+{
+	_cleanup_free_ char *fb_host = ib_xasprintf("%s/firstboot", work_dir);
+	_cleanup_free_ char *steps_host = ib_xasprintf("%s/steps", fb_host);
+	if ((mkdir(fb_host, 0700) < 0 && errno != EEXIST) || (mkdir(steps_host, 0700) < 0 && errno != EEXIST))
+		return ib_fail_errno(err, -errno, "cannot create %s", steps_host);
+	/* The runner with MAX filled in. */
+	struct ib_buf tb = {0};
+	const char *at = strstr(runner, "@MAX@");
+	ib_buf_append(&tb, runner, (size_t)(at - runner));
+	ib_buf_printf(&tb, "%u%s", spec->max_attempts ? spec->max_attempts : 3, at + 5);
+	_cleanup_free_ char *text = ib_buf_steal(&tb);
+	_cleanup_free_ char *runner_host = ib_xasprintf("%s/firstboot.cmd", fb_host);
+	_cleanup_free_ char *runner_vol = ib_xasprintf("%s/firstboot.cmd", fb_vol);
+	if (write_crlf(runner_host, text, err) < 0)
+		return -1;
+	ib_win_files_add(files, runner_host, runner_vol, true);
+	for (size_t i = 0; i < steps->list.n; i++) {
+		const struct step *s = &steps->list.v[i];
+		_cleanup_free_ char *h = ib_xasprintf("%s/%s.cmd", steps_host, s->id);
+		_cleanup_free_ char *v = ib_xasprintf("%s/steps/%s.cmd", fb_vol, s->id);
+		if (write_crlf(h, s->body, err) < 0)
+			return -1;
+		ib_win_files_add(files, h, v, true);
+		IB_VEC_PUSH(rep->first_boot, ib_xasprintf("%s: %s", s->id, s->desc));
+	}
+
+	if (m == IB_WIN_FB_SETUPCOMPLETE) {
+		rep->mechanism = "setupcomplete";
+		return setupcomplete(f, d, work_dir, files, err);
+	}
+	if (m == IB_WIN_FB_RUNONCE) {
+		rep->mechanism = "runonce";
+		return ib_reg_edits_set_expand_sz(edits, "SOFTWARE", "Microsoft\\Windows\\CurrentVersion\\RunOnce",
+						  IB_WIN_FB_SERVICE_NAME,
+						  "cmd.exe /c \"" FB_WIN "\\firstboot.cmd\" runonce", err);
+	}
+	rep->mechanism = "service";
+	_cleanup_free_ char *wrapper = host_path(spec, spec->service_wrapper);
+	if (!is_file(wrapper))
+		return ib_fail(err, IB_EXIT_INPUT, "service_wrapper %s: no such file", wrapper);
+	const char *wname = base_of(wrapper);
+	_cleanup_free_ char *wdst = ib_xasprintf("%s/%s", fb_vol, wname);
+	ib_win_files_add(files, wrapper, wdst, false);
+	const char *key = "CurrentControlSet\\Services\\" IB_WIN_FB_SERVICE_NAME;
+	_cleanup_free_ char *image = ib_xasprintf("\"" FB_WIN_FMT "\\%s\" -s " IB_WIN_FB_SERVICE_NAME, wname);
+	ib_reg_edits_set_dword(edits, "SYSTEM", key, "Type", 0x10);
+	ib_reg_edits_set_dword(edits, "SYSTEM", key, "Start", 2);
+	ib_reg_edits_set_dword(edits, "SYSTEM", key, "ErrorControl", 1);
+	if (ib_reg_edits_set_expand_sz(edits, "SYSTEM", key, "ImagePath", image, err) < 0 ||
+	    ib_reg_edits_set_sz(edits, "SYSTEM", key, "DisplayName", "imgbuild first boot", err) < 0 ||
+	    ib_reg_edits_set_sz(edits, "SYSTEM", key, "ObjectName", "LocalSystem", err) < 0)
+		return -1;
+	return ib_reg_edits_set_sz(edits, "SYSTEM", "CurrentControlSet\\Services\\" IB_WIN_FB_SERVICE_NAME "\\Parameters",
+				   "CommandLine", "cmd.exe /c \"" FB_WIN "\\firstboot.cmd\" service", err);
+}
+
+int ib_win_firstboot_plan(const struct ib_win_spec *spec, const struct ib_win_detect *d, const struct ib_win_pkgs *pkgs,
+			  struct ib_ntfs_files *f, const char *work_dir, struct ib_win_files *files,
+			  struct ib_reg_edits *edits, struct ib_win_report *rep, struct ib_error *err)
+{
+	rep->mechanism = "none";
+	_cleanup_free_ char *fb_vol = ib_win_volume_path(d->root, FB_WIN);
+	struct steps steps = {0};
+	int rc = build_steps(spec, d, pkgs, fb_vol, files, &steps, err);
+	if (!rc && steps.list.n) {
+		enum ib_win_fb_mech m;
+		rc = choose(spec, d, !spec->n_guest_tools && !spec->n_first_boot, &m, rep, err);
+		if (rc == 0)
+			rc = install(spec, d, &steps, m, f, work_dir, fb_vol, files, edits, rep, err);
+		else if (rc > 0)
+			rc = 0; /* nothing can run them: staged only (warned) */
+	}
+	steps_free(&steps);
+	return rc;
+}
