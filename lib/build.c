@@ -18,6 +18,7 @@
 #include "spawn.h"
 #include "undo.h"
 #include "vol/mount.h"
+#include "platform/platform.h"
 #include "vol/vol.h"
 
 struct pending_output {
@@ -241,6 +242,14 @@ static int publish_outputs(struct build *b, struct ib_error *err)
 	return 0;
 }
 
+static bool plan_has_ntfs(const struct ib_plan *p)
+{
+	for (size_t i = 0; i < p->nparts; i++)
+		if (p->parts[i].spec->fs.type == IB_FS_NTFS)
+			return true;
+	return false;
+}
+
 int ib_build(struct ib_plan *plan, const struct ib_build_opts *opts, struct ib_error *err)
 {
 	struct build b = {.plan = plan, .opts = opts};
@@ -251,6 +260,10 @@ int ib_build(struct ib_plan *plan, const struct ib_build_opts *opts, struct ib_e
 			       opts->backend);
 	}
 	int r = mount_backend(&b) ? ib_mount_backend_ready(err) : 0;
+	/* The FUSE driver is verified again before each mount; checking it here
+	 * too means a broken driver fails the build before its first write. */
+	if (r == 0 && mount_backend(&b) && plan_has_ntfs(plan))
+		r = ib_platform_fuse_verify(NULL, err);
 	if (r == 0)
 		r = ib_tools_check(ib_plan_tools_for(plan, opts->backend), err);
 	/* Before anything is attached: what killed builds left (mounts,

@@ -162,13 +162,19 @@ char *ib_path_join(const char *dir, const char *rel)
 	return ib_xasprintf("%s%s%s", dir, dir[dl - 1] == '/' ? "" : "/", rel);
 }
 
-static int rm_rf_at(int dirfd, const char *name)
+static int rm_rf_at(int dirfd, const char *name, dev_t dev, bool top)
 {
 	struct stat st;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISDIR(st.st_mode))
 		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+	/* Never walk into another filesystem: a volume still mounted below the
+	 * tree (an unmount that failed) must not be emptied. */
+	if (top)
+		dev = st.st_dev;
+	else if (st.st_dev != dev)
+		return -EBUSY;
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -183,7 +189,7 @@ static int rm_rf_at(int dirfd, const char *name)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		int q = rm_rf_at(fd, de->d_name);
+		int q = rm_rf_at(fd, de->d_name, dev, false);
 		if (q < 0 && r == 0)
 			r = q;
 	}
@@ -195,5 +201,5 @@ static int rm_rf_at(int dirfd, const char *name)
 
 int ib_rm_rf(const char *path)
 {
-	return rm_rf_at(AT_FDCWD, path);
+	return rm_rf_at(AT_FDCWD, path, 0, true);
 }
