@@ -30,6 +30,54 @@ struct ib_fs_spec {
 	struct ib_loc loc, type_loc, label_loc, cluster_loc;
 };
 
+/* The `windows:` section of an NTFS partition (docs/recipe.md, "windows"):
+ * offline customisation through lib/windows/inject.h. Paths are as written,
+ * relative to the recipe's folder. */
+enum ib_fb_mech { IB_FB_AUTO = 0, IB_FB_SETUPCOMPLETE, IB_FB_SERVICE, IB_FB_RUNONCE };
+
+struct ib_win_driver_entry {
+	char *path;           /* a folder of .inf/.sys/.cat, a virtio-win tree, or a virtio-win ISO */
+	char **select;        /* driver names; NULL: all */
+	size_t nselect;
+	bool boot_critical;
+	struct ib_loc loc, path_loc, select_loc, boot_critical_loc;
+};
+
+struct ib_win_tool_entry {
+	char *src;  /* the installer on the host */
+	char *args; /* may be NULL */
+	struct ib_loc loc, src_loc, args_loc;
+};
+
+struct ib_win_reg_entry {
+	char *hive;   /* SYSTEM, SOFTWARE, DRIVERS (an HKLM\ prefix accepted) */
+	char *key;
+	char *name;   /* the value's name ("" = default value); NULL: the key itself */
+	int type;     /* enum ib_reg_type (lib/windows/hive.h); valid when has_type */
+	bool has_type;
+	char *data;   /* scalar data, or NULL */
+	char **multi; /* multi_sz data (a sequence), or NULL */
+	size_t nmulti;
+	bool del;     /* delete: true */
+	struct ib_loc loc, hive_loc, key_loc, name_loc, type_loc, data_loc, del_loc;
+};
+
+struct ib_windows_spec {
+	struct ib_win_driver_entry *drivers;
+	size_t ndrivers;
+	struct ib_win_tool_entry *guest_tools;
+	size_t nguest_tools;
+	char **first_boot;
+	size_t nfirst_boot;
+	struct ib_win_reg_entry *registry;
+	size_t nregistry;
+	enum ib_fb_mech first_boot_mechanism;
+	char *service_wrapper;
+	uint64_t max_attempts; /* 0: the injector's default (3) */
+	struct ib_loc loc, drivers_loc, guest_tools_loc, first_boot_loc, registry_loc, mechanism_loc, wrapper_loc,
+		max_attempts_loc;
+};
+
 struct ib_partition_spec {
 	char *name; /* may be NULL for unnamed partitions */
 	char *type; /* an alias or a GUID as written, or an MBR byte as "0x07"; never
@@ -42,8 +90,12 @@ struct ib_partition_spec {
 	struct ib_file_spec *files;
 	size_t nfiles;
 	struct ib_loc loc, name_loc, type_loc, size_loc, bootable_loc, files_loc;
-	/* Arrive with the Windows issue; until then present_* makes a located error. */
+	/* `windows:` (has_windows) and, with a `base:`, `use:` (has_use): the
+	 * partition number of the base's table, or 0 for `auto` (the one that
+	 * holds Windows). */
 	bool has_windows, has_use;
+	struct ib_windows_spec windows;
+	unsigned use;
 	struct ib_loc windows_loc, use_loc;
 };
 
@@ -70,7 +122,7 @@ struct ib_recipe {
 	char *dir;  /* the recipe's folder: file sources are relative to it */
 	int version;
 	char *name;
-	char *base; /* not yet supported: a located error */
+	char *base; /* an existing image to start from (raw/qcow2/vmdk/vhdx/vpc), as written; NULL: none */
 	struct ib_disk_spec disk;
 	struct ib_output_spec *outputs;
 	size_t noutputs;

@@ -10,7 +10,6 @@ int ib_linux_detach(struct ib_attachment *a, struct ib_error *err);
 int ib_linux_list(struct ib_attached_list *out, struct ib_error *err);
 /* Detach one loop device by index (stale devices). */
 int ib_linux_detach_index(int index, struct ib_error *err);
-int ib_linux_mount_ntfs(const char *dev, const char *dir, bool read_only, struct ib_error *err);
 int ib_linux_unmount(const char *dir, struct ib_error *err);
 void ib_linux_fuse_checks(const char *mountpoint, struct ib_checks *out);
 void ib_linux_loop_checks(struct ib_checks *out);
@@ -21,7 +20,6 @@ int ib_illumos_detach(struct ib_attachment *a, struct ib_error *err);
 int ib_illumos_list(struct ib_attached_list *out, struct ib_error *err);
 /* `lofiadm -d DEV` with retries while busy. */
 int ib_illumos_lofi_unmap(const char *dev, struct ib_error *err);
-int ib_illumos_mount_ntfs(const char *dev, const char *dir, bool read_only, struct ib_error *err);
 int ib_illumos_unmount(const char *dir, struct ib_error *err);
 void ib_illumos_fuse_checks(const char *mountpoint, struct ib_checks *out);
 void ib_illumos_loop_checks(struct ib_checks *out);

@@ -2,6 +2,7 @@
 /* Which platform is in force, the sysroot, and the dispatch to the Linux or
  * illumos implementation. */
 #include "platform/platform-int.h"
+#include "spawn.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -203,11 +204,17 @@ int ib_platform_detach(struct ib_attachment *a, struct ib_error *err)
 	return r;
 }
 
+/* `ntfs-3g DEV DIR` on both systems (on illumos as wimsy and the OpenIndiana
+ * docs do: `mount -F ntfs-3g` needs a helper not every distribution ships). */
 int ib_platform_mount_ntfs(const char *dev, const char *dir, bool read_only, struct ib_error *err)
 {
-	if (ib_platform() == IB_PLATFORM_ILLUMOS)
-		return ib_illumos_mount_ntfs(dev, dir, read_only, err);
-	return ib_linux_mount_ntfs(dev, dir, read_only, err);
+	const char *rw[] = {"ntfs-3g", dev, dir, NULL};
+	const char *ro[] = {"ntfs-3g", "-o", "ro", dev, dir, NULL};
+	if (ib_spawn(read_only ? ro : rw, NULL, NULL, err) < 0) {
+		ib_error_prefix(err, "cannot mount %s on %s", dev, dir);
+		return -1;
+	}
+	return 0;
 }
 
 int ib_platform_unmount(const char *dir, struct ib_error *err)

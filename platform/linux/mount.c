@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Linux: mount an NTFS block device with ntfs-3g, unmount with umount (root)
- * or fusermount3 -u (a user). */
+/* Linux: unmount an ntfs-3g mount with umount (root) or fusermount3 -u (a
+ * user); platform.c mounts. */
 #include "platform/platform-int.h"
 
 #include <unistd.h>
@@ -8,17 +8,6 @@
 #include "spawn.h"
 
 #define UNMOUNT_TIMEOUT_MS 15000
-
-int ib_linux_mount_ntfs(const char *dev, const char *dir, bool read_only, struct ib_error *err)
-{
-	const char *rw[] = {"ntfs-3g", dev, dir, NULL};
-	const char *ro[] = {"ntfs-3g", "-o", "ro", dev, dir, NULL};
-	if (ib_spawn(read_only ? ro : rw, NULL, NULL, err) < 0) {
-		ib_error_prefix(err, "cannot mount %s on %s", dev, dir);
-		return -1;
-	}
-	return 0;
-}
 
 int ib_linux_unmount(const char *dir, struct ib_error *err)
 {
