@@ -59,7 +59,7 @@ run: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory $(REL)/imgbuild
-	bench/run.sh
+	bench/run.sh $(BENCH_ARGS)
 
 install: $(REL)/imgbuild
 	install -d $(DESTDIR)$(BINDIR)

@@ -48,6 +48,12 @@ struct reporter {
 static void report_event(void *ctx, const struct ib_event *ev)
 {
 	struct reporter *rep = ctx;
+	if (rep->json && ev->kind == IB_EV_WINDOWS) {
+		/* The injector's report is one JSON object already. */
+		printf("{\"event\":\"windows\",\"report\":%s}\n", ev->report_json ? ev->report_json : "null");
+		fflush(stdout);
+		return;
+	}
 	if (rep->json) {
 		struct ib_json j = {0};
 		ib_json_begin_object(&j);
@@ -78,6 +84,7 @@ static void report_event(void *ctx, const struct ib_event *ev)
 			ib_json_kv_str(&j, "event", "info");
 			ib_json_kv_str(&j, "message", ev->title);
 			break;
+		case IB_EV_WINDOWS: break; /* above */
 		}
 		ib_json_end_object(&j);
 		ib_json_flush(&j, stdout);
@@ -108,6 +115,13 @@ static void report_event(void *ctx, const struct ib_event *ev)
 		break;
 	}
 	case IB_EV_INFO: fprintf(stderr, "%s\n", ev->title); break;
+	case IB_EV_WINDOWS: {
+		/* Mid-step: on a terminal, clear the pending step line first. */
+		const char *t = ev->report_text ? ev->report_text : "";
+		size_t n = strlen(t);
+		fprintf(stderr, "%s%s%s", rep->tty ? "\r\033[K" : "", t, n && t[n - 1] != '\n' ? "\n" : "");
+		break;
+	}
 	}
 	fflush(stderr);
 }

@@ -43,7 +43,22 @@ static void print_plan_json(const struct ib_plan *p)
 	ib_json_kv_str(&j, "table", ib_table_name(p->table));
 	ib_json_kv_uint(&j, "sector_size", p->sector_size);
 	ib_json_kv_uint(&j, "disk_size", p->disk_size);
-	if (p->table == IB_TABLE_GPT) {
+	ib_json_key(&j, "base");
+	if (p->base) {
+		ib_json_begin_object(&j);
+		ib_json_kv_str(&j, "path", p->base);
+		ib_json_kv_str(&j, "format", p->base_format);
+		/* false: the table is read once the base is converted (build) */
+		ib_json_kv_bool(&j, "table_read", p->base_read);
+		ib_json_end_object(&j);
+	} else {
+		ib_json_null(&j);
+	}
+	bool table = !p->base || p->base_read; /* a non-raw base's table is read by the build */
+	if (!table) {
+		ib_json_key(&j, "disk_guid");
+		ib_json_null(&j);
+	} else if (p->table == IB_TABLE_GPT) {
 		json_guid(&j, "disk_guid", &p->disk_guid);
 	} else {
 		snprintf(buf, sizeof buf, "0x%08" PRIx32, p->mbr_signature);
@@ -65,6 +80,23 @@ static void print_plan_json(const struct ib_plan *p)
 		ib_json_begin_object(&j);
 		ib_json_kv_uint(&j, "number", pp->number);
 		ib_json_kv_str(&j, "name", s->name);
+		if (p->base) {
+			ib_json_key(&j, "use");
+			if (s->use)
+				ib_json_uint(&j, s->use);
+			else
+				ib_json_string(&j, "auto");
+			ib_json_kv_bool(&j, "located", pp->located);
+		}
+		ib_json_kv_bool(&j, "windows", s->has_windows);
+		if (p->base && !pp->located) {
+			/* Known once the build has converted the base. */
+			ib_json_kv_uint(&j, "files", pp->nfiles);
+			ib_json_kv_uint(&j, "dirs", pp->ndirs);
+			ib_json_kv_uint(&j, "bytes", pp->bytes);
+			ib_json_end_object(&j);
+			continue;
+		}
 		if (p->table == IB_TABLE_GPT) {
 			const char *alias = ib_ptype_name_for_guid(&pp->type_guid);
 			ib_json_kv_str(&j, "type", alias ? alias : ib_guid_format(&pp->type_guid, buf));
@@ -81,9 +113,11 @@ static void print_plan_json(const struct ib_plan *p)
 		ib_json_kv_uint(&j, "end_lba", pp->end_lba);
 		ib_json_kv_uint(&j, "offset", pp->offset);
 		ib_json_kv_uint(&j, "size", pp->size);
-		if (s->fs.type == IB_FS_NONE) {
+		if (pp->fs == IB_FS_NONE) {
 			ib_json_key(&j, "fs");
 			ib_json_null(&j);
+		} else if (p->base) { /* the base's filesystem, as it is */
+			ib_json_kv_str(&j, "fs", ib_fs_type_name(pp->fs));
 		} else {
 			ib_json_kv_str(&j, "fs", ib_fs_type_name(s->fs.type));
 			ib_json_kv_str(&j, "label", s->fs.label);
@@ -138,14 +172,20 @@ static void print_plan_json(const struct ib_plan *p)
 static void print_plan_text(const struct ib_plan *p)
 {
 	char a[32], b[40];
-	printf("%s: %s disk, %s, %u-byte sectors", p->recipe->name, ib_size_format(p->disk_size, a, sizeof a),
-	       p->table == IB_TABLE_GPT ? "GPT" : "MBR", p->sector_size);
-	if (p->table == IB_TABLE_GPT)
-		printf(", disk GUID %s\n", ib_guid_format(&p->disk_guid, b));
+	if (p->base && !p->base_read) /* a non-raw base's table is read by the build */
+		printf("%s: %s disk; table and sector size as the base has them\n", p->recipe->name,
+		       ib_size_format(p->disk_size, a, sizeof a));
+	else if (p->table == IB_TABLE_GPT)
+		printf("%s: %s disk, GPT, %u-byte sectors, disk GUID %s\n", p->recipe->name,
+		       ib_size_format(p->disk_size, a, sizeof a), p->sector_size, ib_guid_format(&p->disk_guid, b));
 	else
-		printf(", disk signature 0x%08" PRIx32 "\n", p->mbr_signature);
+		printf("%s: %s disk, MBR, %u-byte sectors, disk signature 0x%08" PRIx32 "\n", p->recipe->name,
+		       ib_size_format(p->disk_size, a, sizeof a), p->sector_size, p->mbr_signature);
 	if (p->reproducible)
 		printf("reproducible: identifiers derived from the seed, every timestamp %" PRId64 "\n", p->epoch);
+	if (p->base)
+		printf("base: %s (%s), copied, never modified; %s\n", p->base, p->base_format,
+		       p->base_read ? "its table as read now" : "its partitions are located once it is converted");
 	printf("\n  #  name          type         start LBA     end LBA        size  fs      label        files\n");
 	for (size_t i = 0; i < p->nparts; i++) {
 		const struct ib_plan_part *pp = &p->parts[i];
@@ -162,10 +202,18 @@ static void print_plan_text(const struct ib_plan *p)
 				type = b;
 			}
 		}
-		printf("%3u  %-12s  %-11s  %10" PRIu64 "  %10" PRIu64 "  %10s  %-6s  %-11s  %" PRIu64 "\n",
+		if (p->base && !pp->located) {
+			char use[16];
+			snprintf(use, sizeof use, s->use ? "use: %u" : "use: auto", s->use);
+			printf("  ?  %-12s  %-11s  %10s  %10s  %10s  %-6s  %-11s  %" PRIu64 "%s\n", s->name ? s->name : "-",
+			       use, "-", "-", "-", "-", "-", pp->nfiles, s->has_windows ? "  + windows" : "");
+			continue;
+		}
+		printf("%3u  %-12s  %-11s  %10" PRIu64 "  %10" PRIu64 "  %10s  %-6s  %-11s  %" PRIu64 "%s\n",
 		       pp->number, s->name ? s->name : "-", type, pp->start_lba, pp->end_lba,
 		       ib_size_format(pp->size, a, sizeof a),
-		       s->fs.type ? ib_fs_type_name(s->fs.type) : "-", s->fs.label ? s->fs.label : "-", pp->nfiles);
+		       pp->fs ? ib_fs_type_name(pp->fs) : "-", s->fs.label ? s->fs.label : "-", pp->nfiles,
+		       s->has_windows ? "  + windows" : "");
 		if (p->table == IB_TABLE_GPT)
 			printf("     guid %s%s\n", ib_guid_format(&pp->part_guid, b), "");
 	}

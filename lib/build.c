@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "convert.h"
+#include "customise.h"
 #include "fs/fs.h"
 #include "ptable/ptable.h"
 #include "repro.h"
@@ -126,8 +127,9 @@ static int step_mkfs(struct build *b, struct ib_plan_part *pp, struct ib_error *
 static int step_files(struct build *b, struct ib_plan_part *pp, struct ib_error *err)
 {
 	struct ib_plan *p = b->plan;
-	const struct ib_vol_ops *ops = pp->spec->fs.type == IB_FS_NTFS ? &ib_vol_ntfs3g_ops : &ib_vol_fat_ops;
-	if (pp->spec->fs.type == IB_FS_NTFS && mount_backend(b))
+	/* pp->fs: the recipe's fs, or what a base's partition holds. */
+	const struct ib_vol_ops *ops = pp->fs == IB_FS_NTFS ? &ib_vol_ntfs3g_ops : &ib_vol_fat_ops;
+	if (pp->fs == IB_FS_NTFS && mount_backend(b))
 		ops = &ib_vol_mount_ops;
 	struct ib_vol_target t = {
 		.image = p->work_image,
@@ -212,6 +214,8 @@ static int run_step(struct build *b, struct ib_plan_step *s, struct ib_error *er
 	case IB_STEP_MKFS: return step_mkfs(b, s->part, err);
 	case IB_STEP_FILES: return step_files(b, s->part, err);
 	case IB_STEP_OUTPUT: return step_output(b, s->output, err);
+	case IB_STEP_BASE: return ib_build_base(b->plan, &b->undo, err);
+	case IB_STEP_WINDOWS: return ib_build_windows(b->plan, s->part, b->opts->progress, err);
 	}
 	return ib_fail(err, IB_EXIT_FAIL, "unknown step");
 }

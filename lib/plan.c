@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "convert.h"
+#include "customise.h"
 #include "fs/fs.h"
 #include "ids.h"
 #include "platform/platform.h"
@@ -180,7 +181,7 @@ static int scan_files(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diag
 		}
 		/* FAT stores names differently from the source tree (mtools would
 		 * silently rewrite them): refuse those now, before any write. */
-		if (s->fs.type == IB_FS_FAT16 || s->fs.type == IB_FS_FAT32) {
+		if (pp->fs == IB_FS_FAT16 || pp->fs == IB_FS_FAT32) {
 			for (size_t e = 0; e < pp->trees[i].n; e++) {
 				if (ib_vol_fat_check_path(pp->trees[i].v[e].dst, &err) < 0) {
 					ib_diag_add(d, IB_SEV_ERROR, &f->src_loc, NULL, "%s (from '%s')", err.msg,
@@ -195,7 +196,7 @@ static int scan_files(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diag
 		pp->ndirs += pp->trees[i].ndirs;
 		pp->bytes += pp->trees[i].bytes;
 	}
-	if (r == 0 && pp->bytes > pp->size) {
+	if (r == 0 && pp->size && pp->bytes > pp->size) { /* size 0: a base's partition, not located yet */
 		char a[32], b[32];
 		ib_diag_add(d, IB_SEV_ERROR, &s->files_loc, NULL,
 			    "the files (%s) do not fit in this partition (%s)", ib_size_format(pp->bytes, a, sizeof a),
@@ -254,9 +255,57 @@ char *ib_plan_ntfs_tmp(const struct ib_plan *p, const struct ib_plan_part *pp)
 	return ib_xasprintf("%s/ntfs-p%u.tmp", p->work_dir, pp->number);
 }
 
+/* "p3 (windows)"; a base's partition not located yet: "use: auto". */
+static char *part_ref(const struct ib_plan_part *pp)
+{
+	if (pp->spec->has_use && !pp->located)
+		return pp->spec->use ? ib_xasprintf("partition %u of the base", pp->spec->use)
+				     : ib_xstrdup("the partition holding Windows (use: auto)");
+	return ib_xasprintf("p%u (%s)", pp->number, part_label(pp));
+}
+
+static char *content_title(const struct ib_plan_part *pp, enum ib_step_kind kind)
+{
+	_cleanup_free_ char *ref = part_ref(pp);
+	if (kind == IB_STEP_WINDOWS)
+		return ib_xasprintf("customise Windows on %s", ref);
+	char sz[32];
+	const char *via = pp->fs == IB_FS_NTFS ? "libntfs-3g" : pp->fs ? "mtools" : "libntfs-3g or mtools";
+	return ib_xasprintf("copy %" PRIu64 " file%s, %" PRIu64 " dir%s (%s) into %s via %s", pp->nfiles,
+			    pp->nfiles == 1 ? "" : "s", pp->ndirs, pp->ndirs == 1 ? "" : "s",
+			    ib_size_format(pp->bytes, sz, sizeof sz), ref, via);
+}
+
+/* A partition's FILES step, then its WINDOWS step (Windows may arrive with files:). */
+static void add_content_steps(struct ib_plan *p, struct ib_plan_part *pp)
+{
+	if (pp->nfiles + pp->ndirs > 0)
+		add_step(p, IB_STEP_FILES, pp, NULL, NULL, content_title(pp, IB_STEP_FILES));
+	if (pp->win)
+		add_step(p, IB_STEP_WINDOWS, pp, NULL, NULL, content_title(pp, IB_STEP_WINDOWS));
+}
+
+void ib_plan_retitle(struct ib_plan *p)
+{
+	for (size_t i = 0; i < p->nsteps; i++) {
+		struct ib_plan_step *st = &p->steps[i];
+		if (st->kind != IB_STEP_FILES && st->kind != IB_STEP_WINDOWS)
+			continue;
+		free(st->title);
+		st->title = content_title(st->part, st->kind);
+	}
+}
+
 static void make_steps(struct ib_plan *p)
 {
 	char sz[32];
+	if (p->base) {
+		add_step(p, IB_STEP_BASE, NULL, NULL, ib_plan_base_argv(p),
+			 ib_xasprintf("copy base image %s (%s, %s) into the work image", p->base, p->base_format,
+				      ib_size_format(p->disk_size, sz, sizeof sz)));
+		for (size_t i = 0; i < p->nparts; i++)
+			add_content_steps(p, &p->parts[i]);
+	} else {
 	add_step(p, IB_STEP_CREATE, NULL, NULL, NULL,
 		 ib_xasprintf("create sparse work image (%s)", ib_size_format(p->disk_size, sz, sizeof sz)));
 	add_step(p, IB_STEP_PTABLE, NULL, NULL, NULL,
@@ -279,13 +328,8 @@ static void make_steps(struct ib_plan *p)
 		}
 		add_step(p, IB_STEP_MKFS, pp, NULL, argv,
 			 ib_xasprintf("make %s on p%u (%s)", ib_fs_type_name(fs), pp->number, part_label(pp)));
-		if (pp->nfiles + pp->ndirs == 0)
-			continue;
-		add_step(p, IB_STEP_FILES, pp, NULL, NULL,
-			 ib_xasprintf("copy %" PRIu64 " file%s, %" PRIu64 " dir%s (%s) into p%u (%s) via %s",
-				      pp->nfiles, pp->nfiles == 1 ? "" : "s", pp->ndirs, pp->ndirs == 1 ? "" : "s",
-				      ib_size_format(pp->bytes, sz, sizeof sz), pp->number, part_label(pp),
-				      fs == IB_FS_NTFS ? "libntfs-3g" : "mtools"));
+		add_content_steps(p, pp);
+	}
 	}
 	for (size_t i = 0; i < p->recipe->noutputs; i++) {
 		const struct ib_output_spec *o = &p->recipe->outputs[i];
@@ -334,14 +378,25 @@ struct ib_plan *ib_plan_make(const struct ib_recipe *r, const char *out_dir, str
 		pp->fs_serial = ib_ids_u32(ids, token);
 		snprintf(token, sizeof token, "ntfs-serial-%u", pp->number);
 		pp->ntfs_serial = ib_ids_u64(ids, token);
-		resolve_type(p, pp, d);
+		pp->fs = pp->spec->fs.type;
+		if (!r->base)
+			resolve_type(p, pp, d);
 	}
-	if (ib_diags_errors(d) == before && layout(p, d) == 0) {
+	if (r->base) {
+		/* The table is the base's: located now (raw) or by the BASE step. */
+		if (ib_diags_errors(d) == before && ib_plan_base_open(p, d) == 0) {
+			for (size_t i = 0; i < p->nparts; i++)
+				if (scan_files(p, &p->parts[i], d) == 0)
+					stamp_epoch(p, &p->parts[i]);
+		}
+	} else if (ib_diags_errors(d) == before && layout(p, d) == 0) {
 		for (size_t i = 0; i < p->nparts; i++) {
 			if (resolve_fs(p, &p->parts[i], d) == 0 && scan_files(p, &p->parts[i], d) == 0)
 				stamp_epoch(p, &p->parts[i]);
 		}
 	}
+	for (size_t i = 0; i < p->nparts && ib_diags_errors(d) == before; i++)
+		ib_plan_windows(p, &p->parts[i], d);
 	if (ib_diags_errors(d) != before) {
 		ib_plan_free(p);
 		return NULL;
@@ -360,6 +415,7 @@ void ib_plan_free(struct ib_plan *p)
 			for (size_t j = 0; j < pp->spec->nfiles; j++)
 				ib_srctree_free(&pp->trees[j]);
 		free(pp->trees);
+		ib_plan_windows_free(pp->win);
 	}
 	for (size_t i = 0; i < p->nsteps; i++) {
 		free(p->steps[i].title);
@@ -371,6 +427,8 @@ void ib_plan_free(struct ib_plan *p)
 	free(p->out_dir);
 	free(p->work_dir);
 	free(p->work_image);
+	free(p->base_path);
+	free(p->base_format);
 	free(p);
 }
 
@@ -391,13 +449,14 @@ const char **ib_plan_tools_for(const struct ib_plan *p, const char *backend)
 	size_t n = 0;
 	bool fat = false, fat_files = false, ntfs = false, conv = false;
 	for (size_t i = 0; i < p->nparts; i++) {
-		enum ib_fs_type t = p->parts[i].spec->fs.type;
+		enum ib_fs_type t = p->parts[i].fs;
 		fat |= t == IB_FS_FAT16 || t == IB_FS_FAT32;
 		fat_files |= (t == IB_FS_FAT16 || t == IB_FS_FAT32) && p->parts[i].nfiles + p->parts[i].ndirs > 0;
 		ntfs |= t == IB_FS_NTFS;
 	}
 	for (size_t i = 0; i < p->recipe->noutputs; i++)
 		conv |= p->recipe->outputs[i].format != IB_OUT_RAW;
+	conv |= p->base != NULL; /* the base is converted into the work image */
 	if (fat)
 		tools[n++] = "mkfs.fat";
 	if (fat_files) {

@@ -7,11 +7,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "guid.h"
 #include "ids.h"
 #include "recipe.h"
 #include "srctree.h"
+
+struct ib_win_spec; /* lib/windows/inject.h */
 
 struct ib_plan_part {
 	unsigned number; /* 1-based, as in the table */
@@ -26,6 +29,15 @@ struct ib_plan_part {
 	uint64_t cluster_size; /* resolved (0 for no filesystem) */
 	uint32_t fs_serial;    /* FAT volume id (low 32 bits) */
 	uint64_t ntfs_serial;
+	/* The filesystem the partition holds: the recipe's fs, or on a base what
+	 * its boot sector shows once the partition is located. */
+	enum ib_fs_type fs;
+	/* windows: ready for ib_win_inject (work_dir and mtime are set by the
+	 * build); NULL without one. */
+	struct ib_win_spec *win;
+	/* With a base: number, LBAs, offset, size and fs are known (a raw base
+	 * is read while planning, any other format once converted). */
+	bool located;
 };
 
 enum ib_step_kind {
@@ -34,6 +46,8 @@ enum ib_step_kind {
 	IB_STEP_MKFS,      /* filesystem on one partition */
 	IB_STEP_FILES,     /* files into one partition */
 	IB_STEP_OUTPUT,    /* one output file */
+	IB_STEP_BASE,      /* the base image converted into the work image (instead of CREATE, PTABLE) */
+	IB_STEP_WINDOWS,   /* offline Windows customisation of one partition (after its FILES) */
 };
 
 struct ib_plan_step {
@@ -64,6 +78,15 @@ struct ib_plan {
 	bool reproducible;
 	int64_t epoch;
 	struct ib_ids ids;
+	/* base: (NULL without one): the image as given and as a host path,
+	 * qemu-img's format name and its virtual size. The table, sector size
+	 * and disk size above are the base's (read while planning when the base
+	 * is raw; else after the BASE step). */
+	const char *base;
+	char *base_path;
+	char *base_format;
+	bool base_read; /* its table has been read */
+	struct timespec win_mtime; /* reproducible mode: the epoch, for the injector */
 	/* Paths: filled by ib_plan_set_paths (build), placeholders otherwise. */
 	char *out_dir;
 	char *work_dir;
@@ -80,6 +103,9 @@ void ib_plan_free(struct ib_plan *p);
 /* The final path of an output: <out_dir>/<name>.<ext>. */
 char *ib_plan_output_path(const struct ib_plan *p, const struct ib_output_spec *o);
 struct ib_mkfs_args;
+/* Step titles of the partitions' FILES and WINDOWS steps, again (after the
+ * BASE step has located the partitions of a non-raw base). */
+void ib_plan_retitle(struct ib_plan *p);
 /* The mkfs arguments of a partition, as the builder will use them. */
 void ib_plan_mkfs_args(const struct ib_plan *p, const struct ib_plan_part *pp, struct ib_mkfs_args *a);
 /* The temporary file mkntfs formats for a partition (inside the work dir). */

@@ -13,6 +13,7 @@ enum ib_event_kind {
 	IB_EV_STEP_FAILED,
 	IB_EV_OUTPUT, /* an output file is in place */
 	IB_EV_INFO,
+	IB_EV_WINDOWS, /* a partition's Windows was customised: the injector's report */
 };
 
 struct ib_event {
@@ -25,6 +26,7 @@ struct ib_event {
 	const char *format; /* OUTPUT */
 	uint64_t apparent_bytes, allocated_bytes; /* OUTPUT */
 	const struct ib_error *error; /* FAILED */
+	const char *report_text, *report_json; /* WINDOWS: summary lines; one JSON object */
 };
 
 struct ib_progress {

@@ -189,6 +189,38 @@ struct ib_recipe *ib_recipe_load(const char *path, const char *const *sets, size
 	return r;
 }
 
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void free_windows(struct ib_windows_spec *w)
+{
+	for (size_t i = 0; w->drivers && i < w->ndrivers; i++) {
+		free(w->drivers[i].path);
+		free_strv(w->drivers[i].select, w->drivers[i].nselect);
+	}
+	free(w->drivers);
+	for (size_t i = 0; w->guest_tools && i < w->nguest_tools; i++) {
+		free(w->guest_tools[i].src);
+		free(w->guest_tools[i].args);
+	}
+	free(w->guest_tools);
+	free_strv(w->first_boot, w->nfirst_boot);
+	for (size_t i = 0; w->registry && i < w->nregistry; i++) {
+		struct ib_win_reg_entry *e = &w->registry[i];
+		free(e->hive);
+		free(e->key);
+		free(e->name);
+		free(e->data);
+		free_strv(e->multi, e->nmulti);
+	}
+	free(w->registry);
+	free(w->service_wrapper);
+}
+
 void ib_recipe_free(struct ib_recipe *r)
 {
 	if (!r)
@@ -203,6 +235,7 @@ void ib_recipe_free(struct ib_recipe *r)
 			free(p->files[j].dst);
 		}
 		free(p->files);
+		free_windows(&p->windows);
 	}
 	free(r->disk.parts);
 	for (size_t i = 0; i < r->noutputs; i++) {

@@ -6,13 +6,16 @@
  * points at the value that causes it. Values the walk already refused are
  * skipped so that one mistake gives one error. The planner redoes the exact
  * layout; these checks find the mistakes before anything runs. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "guid.h"
 #include "recipe_int.h"
 #include "size.h"
+#include "windows/hive.h"
 
 #define GPT_ENTRIES_BYTES 16384u /* 128 entries of 128 bytes */
 #define FAT_MAX_CLUSTER (64u << 10)
@@ -319,6 +322,159 @@ static void check_fs_size(struct rctx *c, const struct ib_partition_spec *p, con
 	}
 }
 
+/* ---- windows: and base: ---- */
+
+/* A dword/qword as the injector reads it: decimal or 0x.., no sign. */
+static bool reg_number(const char *s, bool dword)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	return *s && *s != '-' && *s != '+' && !*end && !errno && (!dword || v <= UINT32_MAX);
+}
+
+static bool reg_hex(const char *s)
+{
+	int digits = 0;
+	for (; *s; s++) {
+		bool hex = (*s >= '0' && *s <= '9') || ((*s | 32) >= 'a' && (*s | 32) <= 'f');
+		if (hex)
+			digits++;
+		else if ((*s != ' ' && *s != ',' && *s != ':') || digits % 2)
+			return false;
+	}
+	return digits % 2 == 0;
+}
+
+static void check_reg(struct rctx *c, struct ib_win_reg_entry *e)
+{
+	if (!present(&e->loc) || rctx_is_bad(c, &e->name) || rctx_is_bad(c, &e->type) || rctx_is_bad(c, &e->data))
+		return;
+	bool has_data = e->data || e->multi;
+	if (e->del) {
+		if (e->has_type || has_data)
+			rctx_error_at(c, e->has_type ? &e->type_loc : &e->data_loc, "remove type: and data:",
+				      "a registry entry with delete: true takes no %s", e->has_type ? "type" : "data");
+		return;
+	}
+	if (!e->name) {
+		if (e->has_type || has_data)
+			rctx_error_at(c, &e->loc, "e.g. { hive: SOFTWARE, key: 'Vendor\\App', name: Mode, type: dword, data: 1 }",
+				      "a registry value needs a name: (without one the entry creates the key)");
+		return;
+	}
+	if (!e->has_type) {
+		rctx_error_at(c, &e->loc, "type: sz, expand_sz, multi_sz, dword, qword or binary",
+			      "missing required key 'type' in a registry entry that sets a value");
+		return;
+	}
+	if (!has_data) {
+		rctx_error_at(c, &e->loc, NULL, "missing required key 'data' in a registry entry that sets a value");
+		return;
+	}
+	enum ib_reg_type t = (enum ib_reg_type)e->type;
+	if (t == IB_REG_MULTI_SZ)
+		return; /* a list, or one string */
+	if (e->multi) {
+		rctx_error_at(c, &e->data_loc, "only multi_sz data is a list", "type %s takes one value, not a list",
+			      ib_reg_type_name(t));
+		return;
+	}
+	if ((t == IB_REG_DWORD || t == IB_REG_QWORD) && !reg_number(e->data, t == IB_REG_DWORD))
+		rctx_error_at(c, &e->data_loc, "decimal or 0x.. hex, e.g. 0 or 0x10",
+			      "'%s' is not a %s number", e->data, t == IB_REG_DWORD ? "32-bit (dword)" : "64-bit (qword)");
+	else if (t == IB_REG_BINARY && !reg_hex(e->data))
+		rctx_error_at(c, &e->data_loc, "hex bytes, e.g. \"01 ff 00\"", "'%s' is not hex bytes", e->data);
+}
+
+static void check_windows(struct rctx *c, const struct ib_recipe *r, struct ib_partition_spec *p, const char *who)
+{
+	struct ib_windows_spec *w = &p->windows;
+	if (!r->base && present(&p->fs.loc) && !rctx_is_bad(c, &p->fs.type) && p->fs.type != IB_FS_NTFS)
+		rctx_error_at(c, &p->windows_loc, "Windows lives on NTFS: use fs: { type: ntfs } or drop windows:",
+			      "windows: needs an NTFS partition, and %s has fs: %s", who, ib_fs_type_name(p->fs.type));
+	else if (!r->base && !present(&p->fs.loc) && !rctx_is_bad(c, &p->fs))
+		rctx_error_at(c, &p->windows_loc, "add fs: { type: ntfs } and put Windows there with files:",
+			      "windows: needs an NTFS partition, and %s has no fs:", who);
+	for (size_t i = 0; i < w->nregistry; i++)
+		check_reg(c, &w->registry[i]);
+	if (present(&w->mechanism_loc) && !rctx_is_bad(c, &w->first_boot_mechanism) &&
+	    w->first_boot_mechanism == IB_FB_SERVICE && !w->service_wrapper && !rctx_is_bad(c, &w->service_wrapper))
+		rctx_error_at(c, &w->mechanism_loc, "add service_wrapper: (a srvany-style program, e.g. rhsrvany.exe)",
+			      "first_boot_mechanism: service needs a service_wrapper:");
+	if (usable(c, &w->max_attempts_loc, &w->max_attempts) && (w->max_attempts < 1 || w->max_attempts > 100))
+		rctx_error_at(c, &w->max_attempts_loc, NULL, "max_attempts must be 1 to 100, found %llu",
+			      (unsigned long long)w->max_attempts);
+}
+
+/* A key given in the file (a defaulted one carries its mapping's location). */
+static bool given(const struct ib_loc *l, const struct ib_loc *map)
+{
+	return present(l) && (l->line != map->line || l->col != map->col || l->file != map->file);
+}
+
+/* With base: the table, sizes and filesystems are the base's: only use:,
+ * files:, windows: (and name:, for messages) are for a partition. */
+static void check_base(struct rctx *c, struct ib_recipe *r)
+{
+	struct ib_disk_spec *d = &r->disk;
+	const char *hint = "with base: the table comes from the base image; disk: holds only partitions:";
+	bool base = r->base || rctx_is_bad(c, &r->base);
+	if (r->base) {
+		const struct { const struct ib_loc *loc; const char *key; } keys[] = {
+			{ &d->size_loc, "size" }, { &d->table_loc, "table" }, { &d->sector_size_loc, "sector_size" },
+			{ &d->align_loc, "align" },
+		};
+		for (size_t i = 0; i < IB_ARRAY_SIZE(keys); i++)
+			if (given(keys[i].loc, &d->loc))
+				rctx_error_at(c, keys[i].loc, hint, "disk.%s cannot be given with base: (the base image is "
+								     "kept as it is)", keys[i].key);
+	}
+	for (size_t i = 0; i < d->nparts; i++) {
+		struct ib_partition_spec *p = &d->parts[i];
+		if (!present(&p->loc))
+			continue;
+		if (!base) {
+			if (p->has_use)
+				rctx_error_at(c, &p->use_loc, "add base: IMAGE, or drop use:",
+					      "use: names a partition of a base: image, and this recipe has no base:");
+			continue;
+		}
+		if (!p->has_use) {
+			if (!rctx_is_bad(c, &p->use))
+				rctx_error_at(c, &p->loc, "e.g. use: 3, or use: auto (the partition holding \\Windows)",
+					      "with base: each partition names the partition of the base it changes: "
+					      "missing required key 'use'");
+		} else if (!rctx_is_bad(c, &p->use)) {
+			for (size_t j = 0; j < i; j++) {
+				const struct ib_partition_spec *q = &d->parts[j];
+				if (q->has_use && q->use == p->use && !rctx_is_bad(c, &q->use)) {
+					if (p->use)
+						rctx_error_at(c, &p->use_loc, "merge the two entries",
+							      "partition %u of the base is named twice", p->use);
+					else
+						rctx_error_at(c, &p->use_loc, "merge the two entries",
+							      "use: auto is given twice");
+					rctx_note_at(c, &q->use_loc, "first named here");
+					break;
+				}
+			}
+		}
+		if (present(&p->size_loc))
+			rctx_error_at(c, &p->size_loc, "remove size: (resizing is not supported)",
+				      "size: cannot be given with base: (the partition keeps the base's size)");
+		if (present(&p->fs.loc))
+			rctx_error_at(c, &p->fs.loc, "remove fs: (the filesystem there is kept and added to)",
+				      "fs: cannot be given with base: (it would reformat the base's partition)");
+		if (present(&p->type_loc))
+			rctx_error_at(c, &p->type_loc, "remove type:",
+				      "type: cannot be given with base: (the partition table is kept as it is)");
+		if (present(&p->bootable_loc))
+			rctx_error_at(c, &p->bootable_loc, "remove bootable:",
+				      "bootable: cannot be given with base: (the partition table is kept as it is)");
+	}
+}
+
 /* ---- the disk ---- */
 
 /* First fit in order, every partition rounded up to the alignment, `rest`
@@ -413,7 +569,7 @@ static void check_partitions(struct rctx *c, struct ib_disk_spec *d, bool geomet
 
 		if (!present(&p->size_loc)) {
 			sizes_ok = false;
-			if (!rctx_is_bad(c, &p->size) && !p->has_use)
+			if (!rctx_is_bad(c, &p->size) && !c->r->base)
 				rctx_error_at(c, &p->loc, "e.g. size: 260MiB, or size: rest",
 					      "missing required key 'size' in a partition");
 		} else if (rctx_is_bad(c, &p->size)) {
@@ -440,7 +596,7 @@ static void check_partitions(struct rctx *c, struct ib_disk_spec *d, bool geomet
 				      "bootable: is an MBR flag; the table is gpt");
 
 		bool has_fs = present(&p->fs.loc) || rctx_is_bad(c, &p->fs);
-		if (p->nfiles && !has_fs)
+		if (p->nfiles && !has_fs && !c->r->base)
 			rctx_error_at(c, &p->files_loc, "add e.g. fs: { type: fat32 } to this partition",
 				      "files: needs a filesystem, and %s has no fs:", who);
 
@@ -448,6 +604,8 @@ static void check_partitions(struct rctx *c, struct ib_disk_spec *d, bool geomet
 			check_label(c, &p->fs);
 			check_cluster(c, &p->fs, ss);
 		}
+		if (p->has_windows)
+			check_windows(c, c->r, p, who);
 	}
 
 	if (geometry_ok && size_ok && sizes_ok)
@@ -582,6 +740,8 @@ static void check_outputs(struct rctx *c, struct ib_recipe *r)
 
 void recipe_check(struct rctx *c)
 {
+	if (present(&c->r->disk.loc))
+		check_base(c, c->r);
 	check_disk(c, c->r);
 	check_outputs(c, c->r);
 }

@@ -9,12 +9,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <strings.h>
+
 #include "recipe_int.h"
 #include "size.h"
+#include "windows/inject.h"
 
 _Static_assert(sizeof(enum ib_table) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum ib_fs_type) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum ib_out_format) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum ib_fb_mech) == sizeof(int), "enums are stored as int");
 
 enum rkind { RK_SCALAR = RN_SCALAR, RK_SEQ = RN_SEQ, RK_MAP = RN_MAP, RK_ANY };
 
@@ -148,27 +152,40 @@ static int p_name(struct rctx *c, const struct rnode *key, const struct rnode *v
 	return p_str(c, key, v, base, f);
 }
 
+/* base: a path (null: none). The planner opens it. */
 static int p_base(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
 		  const struct rfield *f)
 {
-	(void)key;
 	if (rnode_is_null(v))
 		return 0;
-	char **dst = at_off(base, f->off);
-	free(*dst);
-	*dst = ib_xstrdup(v->kind == RN_SCALAR ? v->value : "");
-	rctx_error(c, v, "remove `base:` (or set it to null) and describe the whole disk",
-		   "`base:` arrives with the Windows customisation support and is not supported yet");
-	return -1;
+	if (v->kind != RN_SCALAR) {
+		rctx_error(c, v, "e.g. base: images/win10.qcow2", "expected a path for 'base', found %s",
+			   rnode_kind_name(v));
+		return -1;
+	}
+	return p_str(c, key, v, base, f);
 }
 
-static int p_unsupported(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
-			 const struct rfield *f)
+/* use: a partition number of the base's table, or auto. */
+static int p_use(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		 const struct rfield *f)
 {
-	(void)v;
-	*(bool *)at_off(base, f->off) = true;
-	rctx_error(c, key, NULL, "%s", (const char *)f->arg);
-	return -1;
+	(void)key;
+	struct ib_partition_spec *p = base;
+	p->has_use = true;
+	unsigned *dst = at_off(base, f->off);
+	const char *s = v->value;
+	const char *hint = "write the partition's number in the base's table (1, 2, ...) or auto";
+	if (!strcmp(s, "auto")) {
+		*dst = 0;
+		return 0;
+	}
+	if (!is_digits(s) || strlen(s) > 3 || atoi(s) < 1 || atoi(s) > 128) {
+		rctx_error(c, v, hint, "use: takes a partition number (1 to 128) or auto, found '%s'", s);
+		return -1;
+	}
+	*dst = (unsigned)atoi(s);
+	return 0;
 }
 
 static int p_map(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
@@ -177,6 +194,42 @@ static int p_map(struct rctx *c, const struct rnode *key, const struct rnode *v,
 	(void)key;
 	walk(c, f->arg, v, at_off(base, f->off));
 	return 0;
+}
+
+static int p_windows(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		     const struct rfield *f)
+{
+	((struct ib_partition_spec *)base)->has_windows = true;
+	return p_map(c, key, v, base, f);
+}
+
+/* A sequence of non-empty strings into a calloc'd char ** plus a count. */
+struct rstrlist {
+	size_t count_off;
+	const char *hint;
+};
+
+static int p_strlist(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		     const struct rfield *f)
+{
+	const struct rstrlist *sl = f->arg;
+	char **arr = ib_xcalloc(v->n + 1, sizeof(char *));
+	memcpy(at_off(base, f->off), &arr, sizeof(arr));
+	*(size_t *)at_off(base, sl->count_off) = v->n;
+	int r = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct rnode *item = v->items[i];
+		if (item->kind != RN_SCALAR || rnode_is_null(item) || !*item->value) {
+			rctx_error(c, item, sl->hint, "expected a non-empty string for an item of '%s', found %s",
+				   key ? key->value : "sequence",
+				   item->kind == RN_SCALAR && !rnode_is_null(item) ? "an empty string"
+										   : rnode_kind_name(item));
+			r = -1;
+			continue;
+		}
+		arr[i] = ib_xstrdup(item->value);
+	}
+	return r;
 }
 
 static int p_reproducible(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
@@ -368,6 +421,124 @@ static int p_dst(struct rctx *c, const struct rnode *key, const struct rnode *v,
 	return p_str(c, key, v, base, f);
 }
 
+/* ---- windows: parsers ---- */
+
+static int p_reg_hive(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		      const struct rfield *f)
+{
+	if (need_string(c, key, v) < 0)
+		return -1;
+	const char *h = v->value;
+	if (!strncasecmp(h, "HKEY_LOCAL_MACHINE\\", 19))
+		h += 19;
+	else if (!strncasecmp(h, "HKLM\\", 5))
+		h += 5;
+	if (strcasecmp(h, "SYSTEM") && strcasecmp(h, "SOFTWARE") && strcasecmp(h, "DRIVERS")) {
+		rctx_error(c, v, "valid: SYSTEM, SOFTWARE, DRIVERS (an HKLM\\ prefix is accepted)",
+			   "unknown hive '%s'", v->value);
+		return -1;
+	}
+	return p_str(c, key, v, base, f);
+}
+
+/* The value's name: "" is the default value. `name` and `value` are the
+ * same key (docs/recipe.md); only one may be given. */
+static int p_reg_name(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		      const struct rfield *f)
+{
+	char **dst = at_off(base, f->off);
+	if (*dst) {
+		rctx_error(c, key ? key : v, "write the value's name once, as name: or value:",
+			   "'name' and 'value' are the same key (the value's name); both are given");
+		return -1;
+	}
+	if (rnode_is_null(v)) {
+		rctx_error(c, v, "write '' for the key's default value", "'%s' needs a value name, found null",
+			   key ? key->value : "name");
+		return -1;
+	}
+	*dst = ib_xstrdup(v->value);
+	return 0;
+}
+
+static int p_reg_type(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		      const struct rfield *f)
+{
+	(void)key;
+	enum ib_reg_type t;
+	if (ib_win_reg_type_parse(v->value, &t) < 0 || t == IB_REG_NONE) {
+		static const char *const names[] = { "sz", "expand_sz", "multi_sz", "dword", "qword", "binary" };
+		struct ib_buf hint = { 0 };
+		const char *near = ib_did_you_mean(v->value, names, IB_ARRAY_SIZE(names));
+		if (near)
+			ib_buf_printf(&hint, "did you mean '%s'? ", near);
+		ib_buf_puts(&hint, "valid: ");
+		add_valid_list(&hint, names, IB_ARRAY_SIZE(names));
+		rctx_error(c, v, hint.s, "unknown registry type '%s'", v->value);
+		ib_buf_free(&hint);
+		return -1;
+	}
+	struct ib_win_reg_entry *e = base;
+	e->has_type = true;
+	*(int *)at_off(base, f->off) = (int)t;
+	return 0;
+}
+
+/* data: a scalar, or a sequence of strings (multi_sz). */
+static int p_reg_data(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		      const struct rfield *f)
+{
+	struct ib_win_reg_entry *e = base;
+	(void)f;
+	if (v->kind == RN_SEQ) {
+		static const struct rstrlist sl = { offsetof(struct ib_win_reg_entry, nmulti),
+						    "multi_sz data is a list of strings" };
+		const struct rfield lf = { "data", RK_SEQ, p_strlist, offsetof(struct ib_win_reg_entry, multi), &sl,
+					   false, NULL, -1 };
+		return p_strlist(c, key, v, base, &lf);
+	}
+	if (v->kind != RN_SCALAR || rnode_is_null(v)) {
+		rctx_error(c, v, "a string, a number, hex bytes \"01 ff\", or a list for multi_sz",
+			   "expected a scalar or a sequence for 'data', found %s", rnode_kind_name(v));
+		return -1;
+	}
+	e->data = ib_xstrdup(v->value);
+	return 0;
+}
+
+/* drivers: each entry a path, or { path, select, boot_critical }. */
+static const struct rtable driver_table;
+
+static int p_drivers(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		     const struct rfield *f)
+{
+	(void)key;
+	struct ib_windows_spec *w = base;
+	struct ib_win_driver_entry *arr = ib_xcalloc(v->n ? v->n : 1, sizeof(*arr));
+	memcpy(at_off(base, f->off), &arr, sizeof(arr));
+	w->ndrivers = v->n;
+	int r = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct rnode *item = v->items[i];
+		struct ib_win_driver_entry *d = &arr[i];
+		if (item->kind == RN_MAP) {
+			walk(c, &driver_table, item, d);
+			continue;
+		}
+		if (item->kind != RN_SCALAR || rnode_is_null(item) || !*item->value) {
+			rctx_error(c, item, "e.g. drivers/viostor, or { path: virtio-win.iso, select: [viostor] }",
+				   "expected a path or a mapping for an item of 'drivers', found %s",
+				   item->kind == RN_SCALAR && !rnode_is_null(item) ? "an empty string"
+										   : rnode_kind_name(item));
+			r = -1;
+			continue;
+		}
+		d->path = ib_xstrdup(item->value);
+		d->loc = d->path_loc = rctx_loc(c, item);
+	}
+	return r;
+}
+
 /* ---- tables ---- */
 
 #define ROW(T, k, kind, fn, member, arg, req, def, locm)                                    \
@@ -404,11 +575,60 @@ static const struct rseq files_seq = {
 	&file_table, sizeof(struct ib_file_spec), offsetof(struct ib_partition_spec, nfiles), 0
 };
 
-static const char windows_msg[] =
-	"`windows:` arrives with the Windows customisation support; not supported yet";
-static const char use_msg[] =
-	"`use:` (changing a partition of a `base:` image) arrives with the Windows customisation support; "
-	"not supported yet";
+static const char *const fb_names[] = { "auto", "setupcomplete", "service", "runonce" };
+static const int fb_values[] = { IB_FB_AUTO, IB_FB_SETUPCOMPLETE, IB_FB_SERVICE, IB_FB_RUNONCE };
+static const struct renum fb_enum = { "first_boot_mechanism", fb_names, fb_values, 4 };
+
+static const struct rstrlist select_list = { offsetof(struct ib_win_driver_entry, nselect),
+					     "driver names, e.g. [viostor, NetKVM]" };
+static const struct rfield driver_rows[] = {
+	ROW(struct ib_win_driver_entry, "path", RK_SCALAR, p_str, path, NULL, true, NULL, path_loc),
+	ROW(struct ib_win_driver_entry, "select", RK_SEQ, p_strlist, select, &select_list, false, NULL, select_loc),
+	ROW(struct ib_win_driver_entry, "boot_critical", RK_SCALAR, p_bool, boot_critical, NULL, false, NULL,
+	    boot_critical_loc),
+};
+static const struct rtable driver_table = TABLE("a drivers entry", driver_rows, struct ib_win_driver_entry, loc);
+
+static const struct rfield tool_rows[] = {
+	ROW(struct ib_win_tool_entry, "src", RK_SCALAR, p_str, src, NULL, true, NULL, src_loc),
+	ROW(struct ib_win_tool_entry, "args", RK_SCALAR, p_str, args, NULL, false, NULL, args_loc),
+};
+static const struct rtable tool_table = TABLE("a guest_tools entry", tool_rows, struct ib_win_tool_entry, loc);
+static const struct rseq tools_seq = {
+	&tool_table, sizeof(struct ib_win_tool_entry), offsetof(struct ib_windows_spec, nguest_tools), 0
+};
+
+static const struct rfield reg_rows[] = {
+	ROW(struct ib_win_reg_entry, "hive", RK_SCALAR, p_reg_hive, hive, NULL, true, NULL, hive_loc),
+	ROW(struct ib_win_reg_entry, "key", RK_SCALAR, p_str, key, NULL, true, NULL, key_loc),
+	ROW(struct ib_win_reg_entry, "name", RK_SCALAR, p_reg_name, name, NULL, false, NULL, name_loc),
+	ROW(struct ib_win_reg_entry, "value", RK_SCALAR, p_reg_name, name, NULL, false, NULL, name_loc),
+	ROW(struct ib_win_reg_entry, "type", RK_SCALAR, p_reg_type, type, NULL, false, NULL, type_loc),
+	ROW(struct ib_win_reg_entry, "data", RK_ANY, p_reg_data, data, NULL, false, NULL, data_loc),
+	ROW(struct ib_win_reg_entry, "delete", RK_SCALAR, p_bool, del, NULL, false, NULL, del_loc),
+};
+static const struct rtable reg_table = TABLE("a registry entry", reg_rows, struct ib_win_reg_entry, loc);
+static const struct rseq regs_seq = {
+	&reg_table, sizeof(struct ib_win_reg_entry), offsetof(struct ib_windows_spec, nregistry), 0
+};
+
+static const struct rstrlist first_boot_list = { offsetof(struct ib_windows_spec, nfirst_boot),
+						 "each item is one cmd.exe command line" };
+static const struct rfield windows_rows[] = {
+	ROW(struct ib_windows_spec, "drivers", RK_SEQ, p_drivers, drivers, NULL, false, NULL, drivers_loc),
+	ROW(struct ib_windows_spec, "guest_tools", RK_SEQ, p_seq, guest_tools, &tools_seq, false, NULL,
+	    guest_tools_loc),
+	ROW(struct ib_windows_spec, "first_boot", RK_SEQ, p_strlist, first_boot, &first_boot_list, false, NULL,
+	    first_boot_loc),
+	ROW(struct ib_windows_spec, "registry", RK_SEQ, p_seq, registry, &regs_seq, false, NULL, registry_loc),
+	ROW(struct ib_windows_spec, "first_boot_mechanism", RK_SCALAR, p_enum, first_boot_mechanism, &fb_enum, false,
+	    NULL, mechanism_loc),
+	ROW(struct ib_windows_spec, "service_wrapper", RK_SCALAR, p_str, service_wrapper, NULL, false, NULL,
+	    wrapper_loc),
+	ROW(struct ib_windows_spec, "max_attempts", RK_SCALAR, p_uint, max_attempts, NULL, false, NULL,
+	    max_attempts_loc),
+};
+static const struct rtable windows_table = TABLE("windows", windows_rows, struct ib_windows_spec, loc);
 
 static const struct rfield part_rows[] = {
 	ROW(struct ib_partition_spec, "name", RK_SCALAR, p_str, name, NULL, false, NULL, name_loc),
@@ -417,9 +637,9 @@ static const struct rfield part_rows[] = {
 	ROW(struct ib_partition_spec, "bootable", RK_SCALAR, p_bool, bootable, NULL, false, NULL, bootable_loc),
 	ROW(struct ib_partition_spec, "fs", RK_MAP, p_map, fs, &fs_table, false, NULL, fs.loc),
 	ROW(struct ib_partition_spec, "files", RK_SEQ, p_seq, files, &files_seq, false, NULL, files_loc),
-	ROW(struct ib_partition_spec, "windows", RK_ANY, p_unsupported, has_windows, windows_msg, false, NULL,
+	ROW(struct ib_partition_spec, "windows", RK_MAP, p_windows, windows, &windows_table, false, NULL,
 	    windows_loc),
-	ROW(struct ib_partition_spec, "use", RK_ANY, p_unsupported, has_use, use_msg, false, NULL, use_loc),
+	ROW(struct ib_partition_spec, "use", RK_SCALAR, p_use, use, NULL, false, NULL, use_loc),
 };
 static const struct rtable part_table = TABLE("a partition", part_rows, struct ib_partition_spec, loc);
 static const struct rseq parts_seq = {

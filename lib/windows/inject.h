@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The offline Windows injector: drivers, guest tools, first-boot commands
  * and registry values put into the Windows on an NTFS volume inside an
- * image (the recipe's `windows:` section; docs/windows.md).
+ * image (the recipe's `windows:` section; docs/recipe.md, "windows").
  *
  * Order (so bad input leaves the volume unchanged, byte for byte):
  *  1. read-only: find Windows, read its hives, detect version and arch and

@@ -447,6 +447,77 @@ static void test_names(void **state)
 	}
 }
 
+/* ---- windows: and base: ---- */
+
+static void test_ok_windows(void **state)
+{
+	(void)state;
+	struct ib_diags d = { 0 };
+	struct ib_recipe *r = load("ok-windows.yml", NULL, 0, &d);
+	assert_non_null(r);
+	const struct ib_partition_spec *p = &r->disk.parts[0];
+	assert_true(p->has_windows);
+	assert_false(p->has_use);
+	const struct ib_windows_spec *w = &p->windows;
+	assert_int_equal(w->ndrivers, 3);
+	assert_string_equal(w->drivers[0].path, "drivers/viostor");
+	assert_null(w->drivers[0].select);
+	assert_false(w->drivers[0].boot_critical);
+	assert_loc(&w->drivers[0].path_loc, 12, 13);
+	assert_string_equal(w->drivers[1].path, "virtio-win.iso");
+	assert_int_equal(w->drivers[1].nselect, 2);
+	assert_string_equal(w->drivers[1].select[1], "NetKVM");
+	assert_true(w->drivers[2].boot_critical);
+	assert_int_equal(w->nguest_tools, 2);
+	assert_string_equal(w->guest_tools[0].args, "/qn");
+	assert_null(w->guest_tools[1].args);
+	assert_int_equal(w->nfirst_boot, 1);
+	assert_string_equal(w->first_boot[0], "powercfg /hibernate off");
+	assert_int_equal(w->nregistry, 6);
+	const struct ib_win_reg_entry *g = w->registry;
+	assert_string_equal(g[0].key, "CurrentControlSet\\Control\\CrashControl");
+	assert_string_equal(g[0].name, "AutoReboot");
+	assert_true(g[0].has_type);
+	assert_int_equal(g[0].type, 4); /* REG_DWORD */
+	assert_string_equal(g[0].data, "0");
+	assert_string_equal(g[1].hive, "HKLM\\SOFTWARE");
+	assert_string_equal(g[1].name, "Tags"); /* value: is name: */
+	assert_int_equal(g[1].nmulti, 2);
+	assert_string_equal(g[1].multi[1], "b");
+	assert_true(g[2].del);
+	assert_string_equal(g[2].name, "Old");
+	assert_true(g[3].del);
+	assert_null(g[3].name);
+	assert_false(g[4].del);
+	assert_null(g[4].name);
+	assert_string_equal(g[5].name, "");
+	assert_int_equal(w->first_boot_mechanism, IB_FB_SERVICE);
+	assert_string_equal(w->service_wrapper, "tools/rhsrvany.exe");
+	assert_int_equal(w->max_attempts, 5);
+	ib_recipe_free(r);
+	ib_diags_free(&d);
+}
+
+static void test_ok_base(void **state)
+{
+	(void)state;
+	struct ib_diags d = { 0 };
+	struct ib_recipe *r = load("ok-base.yml", NULL, 0, &d);
+	assert_non_null(r);
+	assert_string_equal(r->base, "images/win10.qcow2");
+	assert_loc(&r->base_loc, 4, 7);
+	assert_int_equal(r->disk.nparts, 2);
+	assert_true(r->disk.parts[0].has_use);
+	assert_int_equal(r->disk.parts[0].use, 0); /* auto */
+	assert_true(r->disk.parts[0].has_windows);
+	assert_int_equal(r->disk.parts[0].windows.ndrivers, 2);
+	assert_int_equal(r->disk.parts[1].use, 1);
+	assert_string_equal(r->disk.parts[1].name, "esp");
+	assert_int_equal(r->disk.parts[1].nfiles, 1);
+	ib_recipe_free(r);
+	ib_diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,7 +525,8 @@ int main(void)
 		cmocka_unit_test(test_ok_minimal),   cmocka_unit_test(test_sets),
 		cmocka_unit_test(test_sets_bad),     cmocka_unit_test(test_fail_recipes),
 		cmocka_unit_test(test_multi_errors), cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_names),        cmocka_unit_test(test_ok_windows),
+		cmocka_unit_test(test_ok_base),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* A partition's windows: section, checked before anything is written and
+ * turned into the injector's spec. What needs no Windows to be known is
+ * checked here: every host path (relative to the recipe's folder) exists
+ * and is the right kind, and every INF of a plain driver folder parses.
+ * What depends on the Windows found (models for its version and
+ * architecture, virtio-win folders, the first-boot mechanism `auto` picks)
+ * is the injector's to check, read-only, before it writes. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "customise.h"
+#include "windows/inf.h"
+#include "windows/inject.h"
+
+static int check_path(const struct ib_plan *p, const char *what, const char *path, const struct ib_loc *loc,
+		      bool dir_ok, bool file_ok, struct ib_diags *d)
+{
+	_cleanup_free_ char *host = ib_path_join(p->recipe->dir, path);
+	struct stat st;
+	if (stat(host, &st) < 0) {
+		ib_diag_add(d, IB_SEV_ERROR, loc, "paths are relative to the recipe's folder", "%s '%s': %s", what,
+			    path, errno == ENOENT ? "no such file or directory" : strerror(errno));
+		return -1;
+	}
+	bool ok = (dir_ok && S_ISDIR(st.st_mode)) || (file_ok && S_ISREG(st.st_mode));
+	if (!ok) {
+		ib_diag_add(d, IB_SEV_ERROR, loc, NULL, "%s '%s' is %s, not %s", what, path,
+			    S_ISDIR(st.st_mode) ? "a directory" : S_ISREG(st.st_mode) ? "a file" : "a special file",
+			    dir_ok && file_ok ? "a folder or an ISO file" : dir_ok ? "a folder" : "a file");
+		return -1;
+	}
+	return 0;
+}
+
+static bool selected(const struct ib_win_driver_entry *e, const char *inf_name)
+{
+	if (!e->select)
+		return true;
+	size_t n = strlen(inf_name) - 4; /* without ".inf" */
+	for (size_t i = 0; i < e->nselect; i++)
+		if (strlen(e->select[i]) == n && !strncasecmp(e->select[i], inf_name, n))
+			return true;
+	return false;
+}
+
+/* The INFs directly in a driver folder must load (syntax, strings,
+ * sections); a virtio-win tree has none there and is left to the injector. */
+static int check_infs(const struct ib_plan *p, const struct ib_win_driver_entry *e, struct ib_diags *d)
+{
+	_cleanup_free_ char *dir = ib_path_join(p->recipe->dir, e->path);
+	DIR *dh = opendir(dir);
+	if (!dh)
+		return 0;
+	int rc = 0;
+	for (struct dirent *de; (de = readdir(dh));) {
+		size_t len = strlen(de->d_name);
+		if (len < 5 || strcasecmp(de->d_name + len - 4, ".inf") || !selected(e, de->d_name))
+			continue;
+		_cleanup_free_ char *inf_path = ib_path_join(dir, de->d_name);
+		struct ib_inf *inf = NULL;
+		struct ib_error err = {0};
+		if (ib_inf_load(inf_path, NULL, &inf, &err) < 0) {
+			if (err.loc.file && err.loc.line)
+				ib_diag_add(d, IB_SEV_ERROR, &e->path_loc, NULL, "driver INF %s:%u: %s", err.loc.file,
+					    err.loc.line, err.msg);
+			else
+				ib_diag_add(d, IB_SEV_ERROR, &e->path_loc, NULL, "driver INF %s: %s", inf_path, err.msg);
+			rc = -1;
+		}
+		ib_error_clear(&err);
+		ib_inf_free(inf);
+	}
+	closedir(dh);
+	return rc;
+}
+
+static enum ib_win_fb_mech mech(enum ib_fb_mech m)
+{
+	switch (m) {
+	case IB_FB_SETUPCOMPLETE: return IB_WIN_FB_SETUPCOMPLETE;
+	case IB_FB_SERVICE: return IB_WIN_FB_SERVICE;
+	case IB_FB_RUNONCE: return IB_WIN_FB_RUNONCE;
+	default: return IB_WIN_FB_AUTO;
+	}
+}
+
+int ib_plan_windows(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags *d)
+{
+	const struct ib_partition_spec *s = pp->spec;
+	if (!s->has_windows)
+		return 0;
+	const struct ib_windows_spec *w = &s->windows;
+	size_t before = ib_diags_errors(d);
+	for (size_t i = 0; i < w->ndrivers; i++) {
+		const struct ib_win_driver_entry *e = &w->drivers[i];
+		if (check_path(p, "driver path", e->path, &e->path_loc, true, true, d) == 0)
+			check_infs(p, e, d);
+	}
+	for (size_t i = 0; i < w->nguest_tools; i++)
+		check_path(p, "guest tool", w->guest_tools[i].src, &w->guest_tools[i].src_loc, false, true, d);
+	if (w->service_wrapper)
+		check_path(p, "service_wrapper", w->service_wrapper, &w->wrapper_loc, false, true, d);
+	if (ib_diags_errors(d) != before)
+		return -1;
+
+	struct ib_win_spec *spec = ib_xcalloc(1, sizeof(*spec));
+	struct ib_win_driver_spec *drv = ib_xcalloc(w->ndrivers + 1, sizeof(*drv));
+	for (size_t i = 0; i < w->ndrivers; i++)
+		drv[i] = (struct ib_win_driver_spec){.path = w->drivers[i].path,
+						     .select = (const char *const *)w->drivers[i].select,
+						     .n_select = w->drivers[i].nselect,
+						     .boot_critical = w->drivers[i].boot_critical,
+						     .loc = w->drivers[i].loc};
+	struct ib_win_tool_spec *tools = ib_xcalloc(w->nguest_tools + 1, sizeof(*tools));
+	for (size_t i = 0; i < w->nguest_tools; i++)
+		tools[i] = (struct ib_win_tool_spec){
+			.src = w->guest_tools[i].src, .args = w->guest_tools[i].args, .loc = w->guest_tools[i].loc};
+	struct ib_win_reg_spec *regs = ib_xcalloc(w->nregistry + 1, sizeof(*regs));
+	for (size_t i = 0; i < w->nregistry; i++) {
+		const struct ib_win_reg_entry *e = &w->registry[i];
+		regs[i] = (struct ib_win_reg_spec){.hive = e->hive,
+						   .key = e->key,
+						   .name = e->name,
+						   .type = (enum ib_reg_type)e->type,
+						   .data = e->data,
+						   .multi = (const char *const *)e->multi,
+						   .n_multi = e->nmulti,
+						   .del = e->del,
+						   .loc = e->loc};
+		/* One string given for multi_sz: a list of one. */
+		if (e->type == IB_REG_MULTI_SZ && !e->multi && e->data) {
+			regs[i].multi = (const char *const *)&e->data;
+			regs[i].n_multi = 1;
+		}
+	}
+	spec->base_dir = p->recipe->dir;
+	spec->drivers = drv;
+	spec->n_drivers = w->ndrivers;
+	spec->guest_tools = tools;
+	spec->n_guest_tools = w->nguest_tools;
+	spec->first_boot = (const char *const *)w->first_boot;
+	spec->n_first_boot = w->nfirst_boot;
+	spec->registry = regs;
+	spec->n_registry = w->nregistry;
+	spec->first_boot_mechanism = mech(w->first_boot_mechanism);
+	spec->service_wrapper = w->service_wrapper;
+	spec->max_attempts = (unsigned)w->max_attempts;
+	if (p->reproducible) {
+		p->win_mtime = (struct timespec){.tv_sec = (time_t)p->epoch};
+		spec->mtime = &p->win_mtime;
+	}
+	spec->work_dir = p->work_dir;
+	pp->win = spec;
+	return 0;
+}
+
+void ib_plan_windows_free(struct ib_win_spec *w)
+{
+	if (!w)
+		return;
+	free((void *)w->drivers);
+	free((void *)w->guest_tools);
+	free((void *)w->registry);
+	free(w);
+}
