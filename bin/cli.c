@@ -24,13 +24,18 @@ int cli_parse(int argc, char **argv, const char *usage, bool allow_out, struct c
 		case 'o':
 		case OPT_BACKEND:
 			if (!allow_out) {
-				fprintf(stderr, "imgbuild: option '%s' is only for 'build'\n", argv[optind - 1]);
+				fprintf(stderr, "imgbuild: option '%s' is only for 'build' and 'plan'\n", argv[optind - 1]);
 				return -1;
 			}
-			if (ch == 'o')
+			if (ch == 'o') {
 				c->out_dir = optarg;
-			else
+			} else {
+				if (strcmp(optarg, "lib") && strcmp(optarg, "mount") && strcmp(optarg, "guestfs")) {
+					fprintf(stderr, "imgbuild: unknown backend '%s' (lib, mount or guestfs)\n", optarg);
+					return -1;
+				}
 				c->backend = optarg;
+			}
 			break;
 		case OPT_JSON: c->json = true; break;
 		case OPT_SET:

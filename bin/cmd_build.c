@@ -157,17 +157,13 @@ int ib_cmd_build(int argc, char **argv)
 		fprintf(stderr, "imgbuild build: missing RECIPE\n%s", usage_build);
 		return IB_EXIT_INPUT;
 	}
-	if (c.backend && strcmp(c.backend, "lib") && strcmp(c.backend, "mount") && strcmp(c.backend, "guestfs")) {
-		fprintf(stderr, "imgbuild build: unknown backend '%s' (lib, mount or guestfs)\n", c.backend);
-		free(c.sets);
-		return IB_EXIT_INPUT;
-	}
 	ib_signals_install();
 	struct ib_recipe *rec;
 	struct ib_plan *p = cli_load_plan(&c, &rec);
 	free(c.sets);
 	if (!p)
 		return IB_EXIT_INPUT;
+	ib_plan_use_backend(p, c.backend);
 	struct reporter rep = {.json = c.json, .tty = isatty(STDERR_FILENO)};
 	struct ib_progress prog = {.event = report_event, .ctx = &rep};
 	struct ib_build_opts opts = {.out_dir = p->out_dir, .backend = c.backend, .progress = &prog};

@@ -18,12 +18,14 @@
 #include "undo.h"
 
 static const char usage_plan[] =
-	"usage: imgbuild plan RECIPE [--set KEY=VALUE]... [--json]\n"
+	"usage: imgbuild plan RECIPE [-o DIR] [--backend lib|mount] [--set KEY=VALUE]... [--json]\n"
 	"\n"
 	"Validate RECIPE and print the resolved layout (partition numbers, types and\n"
 	"GUIDs, start and end LBA, sizes, filesystems, file counts) and the ordered steps\n"
 	"with the programs each will run. Writes nothing and needs no privileges.\n"
 	"\n"
+	"  -o, --output DIR      the output directory the paths are shown for (default out)\n"
+	"  --backend lib|mount   show the steps of this volume backend (default lib)\n"
 	"  --set KEY=VALUE       override a recipe value\n"
 	"  --json                print the plan as one JSON object\n"
 	"  -h, --help            this help\n";
@@ -231,7 +233,7 @@ static void print_plan_text(const struct ib_plan *p)
 int ib_cmd_plan(int argc, char **argv)
 {
 	struct cli c = {0};
-	int r = cli_parse(argc, argv, usage_plan, false, &c);
+	int r = cli_parse(argc, argv, usage_plan, true, &c);
 	if (r != 0) {
 		free(c.sets);
 		return r > 0 ? 0 : IB_EXIT_INPUT;
@@ -245,6 +247,7 @@ int ib_cmd_plan(int argc, char **argv)
 	free(c.sets);
 	if (!p)
 		return IB_EXIT_INPUT;
+	ib_plan_use_backend(p, c.backend);
 	if (c.json)
 		print_plan_json(p);
 	else

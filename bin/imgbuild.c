@@ -16,7 +16,7 @@ static const char usage_main[] =
 	"commands:\n"
 	"  build RECIPE [-o DIR] [--backend lib|mount] [--set KEY=VALUE]... [--json]\n"
 	"                        build the images the recipe describes\n"
-	"  plan RECIPE [--set KEY=VALUE]... [--json]\n"
+	"  plan RECIPE [-o DIR] [--backend lib|mount] [--set KEY=VALUE]... [--json]\n"
 	"                        print the resolved layout and steps; touches nothing\n"
 	"  check [RECIPE] [-o DIR] [--backend lib|mount] [--canary] [--json]\n"
 	"                        environment doctor: tools and versions, loop devices,\n"

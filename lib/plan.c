@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "convert.h"
@@ -264,13 +265,14 @@ static char *part_ref(const struct ib_plan_part *pp)
 	return ib_xasprintf("p%u (%s)", pp->number, part_label(pp));
 }
 
-static char *content_title(const struct ib_plan_part *pp, enum ib_step_kind kind)
+static char *content_title(const struct ib_plan *p, const struct ib_plan_part *pp, enum ib_step_kind kind)
 {
 	_cleanup_free_ char *ref = part_ref(pp);
 	if (kind == IB_STEP_WINDOWS)
 		return ib_xasprintf("customise Windows on %s", ref);
 	char sz[32];
-	const char *via = pp->fs == IB_FS_NTFS ? "libntfs-3g" : pp->fs ? "mtools" : "libntfs-3g or mtools";
+	const char *ntfs = p->mount_backend ? "an ntfs-3g mount" : "libntfs-3g";
+	const char *via = pp->fs == IB_FS_NTFS ? ntfs : pp->fs ? "mtools" : "libntfs-3g or mtools";
 	return ib_xasprintf("copy %" PRIu64 " file%s, %" PRIu64 " dir%s (%s) into %s via %s", pp->nfiles,
 			    pp->nfiles == 1 ? "" : "s", pp->ndirs, pp->ndirs == 1 ? "" : "s",
 			    ib_size_format(pp->bytes, sz, sizeof sz), ref, via);
@@ -280,9 +282,9 @@ static char *content_title(const struct ib_plan_part *pp, enum ib_step_kind kind
 static void add_content_steps(struct ib_plan *p, struct ib_plan_part *pp)
 {
 	if (pp->nfiles + pp->ndirs > 0)
-		add_step(p, IB_STEP_FILES, pp, NULL, NULL, content_title(pp, IB_STEP_FILES));
+		add_step(p, IB_STEP_FILES, pp, NULL, NULL, content_title(p, pp, IB_STEP_FILES));
 	if (pp->win)
-		add_step(p, IB_STEP_WINDOWS, pp, NULL, NULL, content_title(pp, IB_STEP_WINDOWS));
+		add_step(p, IB_STEP_WINDOWS, pp, NULL, NULL, content_title(p, pp, IB_STEP_WINDOWS));
 }
 
 void ib_plan_retitle(struct ib_plan *p)
@@ -292,8 +294,19 @@ void ib_plan_retitle(struct ib_plan *p)
 		if (st->kind != IB_STEP_FILES && st->kind != IB_STEP_WINDOWS)
 			continue;
 		free(st->title);
-		st->title = content_title(st->part, st->kind);
+		st->title = content_title(p, st->part, st->kind);
 	}
+}
+
+static void free_steps(struct ib_plan *p)
+{
+	for (size_t i = 0; i < p->nsteps; i++) {
+		free(p->steps[i].title);
+		ib_argv_free(p->steps[i].argv);
+	}
+	free(p->steps);
+	p->steps = NULL;
+	p->nsteps = 0;
 }
 
 static void make_steps(struct ib_plan *p)
@@ -320,7 +333,9 @@ static void make_steps(struct ib_plan *p)
 		ib_plan_mkfs_args(p, pp, &a);
 		char **argv;
 		if (fs == IB_FS_NTFS) {
-			char *tmp = ib_plan_ntfs_tmp(p, pp);
+			/* lib: a temporary file spliced in; mount: the attached device. */
+			char *tmp = p->mount_backend ? ib_xasprintf("<device of p%u>", pp->number)
+						     : ib_plan_ntfs_tmp(p, pp);
 			argv = ib_ntfs_mkfs_argv(&a, tmp);
 			free(tmp);
 		} else {
@@ -417,11 +432,7 @@ void ib_plan_free(struct ib_plan *p)
 		free(pp->trees);
 		ib_plan_windows_free(pp->win);
 	}
-	for (size_t i = 0; i < p->nsteps; i++) {
-		free(p->steps[i].title);
-		ib_argv_free(p->steps[i].argv);
-	}
-	free(p->steps);
+	free_steps(p);
 	free(p->parts);
 	ib_ids_free(&p->ids);
 	free(p->out_dir);
@@ -430,6 +441,16 @@ void ib_plan_free(struct ib_plan *p)
 	free(p->base_path);
 	free(p->base_format);
 	free(p);
+}
+
+void ib_plan_use_backend(struct ib_plan *p, const char *backend)
+{
+	bool mount = backend && !strcmp(backend, "mount");
+	if (mount == p->mount_backend)
+		return;
+	p->mount_backend = mount;
+	free_steps(p);
+	make_steps(p);
 }
 
 char *ib_plan_output_path(const struct ib_plan *p, const struct ib_output_spec *o)

@@ -91,6 +91,9 @@ struct ib_plan {
 	char *out_dir;
 	char *work_dir;
 	char *work_image;
+	/* --backend mount: NTFS is made on an attached device and filled through
+	 * an ntfs-3g mount (the titles and programs of the steps say so). */
+	bool mount_backend;
 };
 
 /* Resolve a validated recipe. Layout and source problems (layout larger than
@@ -99,6 +102,10 @@ struct ib_plan {
  * there was any. out_dir is where outputs will go (used for paths in argv). */
 struct ib_plan *ib_plan_make(const struct ib_recipe *r, const char *out_dir, struct ib_diags *diags);
 void ib_plan_free(struct ib_plan *p);
+
+/* Switch the plan to a volume backend ("lib" or NULL, "mount") and redo its
+ * step list accordingly. */
+void ib_plan_use_backend(struct ib_plan *p, const char *backend);
 
 /* The final path of an output: <out_dir>/<name>.<ext>. */
 char *ib_plan_output_path(const struct ib_plan *p, const struct ib_output_spec *o);
