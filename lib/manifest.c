@@ -8,6 +8,22 @@
 
 #include "size.h"
 
+void ib_mf_windows_free(struct ib_mf_windows *w)
+{
+	if (!w)
+		return;
+	free(w->root);
+	free(w->edition);
+	free(w->installation_type);
+	free(w->product_name);
+	free(w->arch);
+	free(w->control_set);
+	free(w->virtio_os);
+	free(w->virtio_arch);
+	free(w->error);
+	free(w);
+}
+
 void ib_manifest_free(struct ib_manifest *m)
 {
 	if (!m)
@@ -20,6 +36,7 @@ void ib_manifest_free(struct ib_manifest *m)
 		for (size_t k = 0; k < p->files.n; k++)
 			free(p->files.v[k].path);
 		free(p->files.v);
+		ib_mf_windows_free(p->windows);
 	}
 	free(m->parts.v);
 	free(m->path);
@@ -145,6 +162,37 @@ static void fs_json(const struct ib_mf_part *p, struct ib_json *j)
 	ib_json_end_object(j);
 }
 
+/* "version" is "major.minor" and "build" a number, each null when unknown
+ * (after a detection error). */
+static void windows_json(const struct ib_mf_part *p, struct ib_json *j)
+{
+	ib_json_key(j, "windows");
+	const struct ib_mf_windows *w = p->windows;
+	if (!w) {
+		ib_json_null(j);
+		return;
+	}
+	char ver[24];
+	snprintf(ver, sizeof ver, "%u.%u", w->major, w->minor);
+	ib_json_begin_object(j);
+	ib_json_kv_str(j, "root", w->root);
+	ib_json_kv_str(j, "version", w->major ? ver : NULL);
+	ib_json_key(j, "build");
+	if (w->build)
+		ib_json_uint(j, w->build);
+	else
+		ib_json_null(j);
+	ib_json_kv_str(j, "edition", w->edition);
+	ib_json_kv_str(j, "installation_type", w->installation_type);
+	ib_json_kv_str(j, "product_name", w->product_name);
+	ib_json_kv_str(j, "arch", w->arch);
+	ib_json_kv_str(j, "control_set", w->control_set);
+	ib_json_kv_str(j, "virtio_os", w->virtio_os);
+	ib_json_kv_str(j, "virtio_arch", w->virtio_arch);
+	ib_json_kv_str(j, "error", w->error);
+	ib_json_end_object(j);
+}
+
 static void part_json(const struct ib_manifest *m, const struct ib_mf_part *p, struct ib_json *j)
 {
 	char buf[40];
@@ -174,6 +222,7 @@ static void part_json(const struct ib_manifest *m, const struct ib_mf_part *p, s
 	ib_json_kv_uint(j, "offset", p->offset);
 	ib_json_kv_uint(j, "size", p->size);
 	fs_json(p, j);
+	windows_json(p, j);
 	ib_json_key(j, "files");
 	ib_json_begin_array(j);
 	for (size_t k = 0; k < p->files.n; k++)
@@ -230,6 +279,25 @@ static void print_files(const struct ib_mf_part *p, FILE *f)
 	}
 }
 
+static const char *or_dash(const char *s) { return s ? s : "-"; }
+
+static void print_windows(const struct ib_mf_windows *w, FILE *f)
+{
+	fprintf(f, "  Windows at %s:", w->root ? w->root : "(unknown)");
+	if (w->product_name || w->major)
+		fprintf(f, " %s, version %u.%u build %u", or_dash(w->product_name), w->major, w->minor, w->build);
+	if (w->edition || w->installation_type)
+		fprintf(f, ", edition %s, %s", or_dash(w->edition), or_dash(w->installation_type));
+	if (w->arch)
+		fprintf(f, ", %s", w->arch);
+	fputc('\n', f);
+	if (w->control_set || w->virtio_os || w->virtio_arch)
+		fprintf(f, "    control set %s, virtio-win folders %s/%s\n", or_dash(w->control_set), or_dash(w->virtio_os),
+			or_dash(w->virtio_arch));
+	if (w->error)
+		fprintf(f, "    detection failed: %s\n", w->error);
+}
+
 void ib_manifest_print(const struct ib_manifest *m, FILE *f)
 {
 	char a[32], b[40];
@@ -280,6 +348,8 @@ void ib_manifest_print(const struct ib_manifest *m, FILE *f)
 				nfiles++;
 			bytes += p->files.v[k].size;
 		}
+		if (p->windows)
+			print_windows(p->windows, f);
 		fprintf(f, "  %zu files (%" PRIu64 " bytes), %zu directories\n", nfiles, bytes, ndirs);
 		print_files(p, f);
 	}

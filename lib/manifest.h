@@ -8,7 +8,8 @@
  * present, null where it does not apply), partitions by number, files sorted
  * bytewise by path. A time is written twice: "mtime" is ISO 8601 UTC with as
  * many fraction digits as it needs ("2020-09-13T12:26:40.1234567Z",
- * "1980-01-01T00:00:00Z"), "mtime_unix" the whole seconds (floor). */
+ * "1980-01-01T00:00:00Z"), "mtime_unix" the whole seconds (floor).
+ * docs/inspect.md describes every key. */
 #pragma once
 
 #include <stdbool.h>
@@ -45,6 +46,26 @@ struct ib_mf_fs {
 	uint16_t heads, sectors_per_track;
 };
 
+/* The Windows installed on an NTFS volume (lib/windows/detect.h). When
+ * detection fails for any reason other than "no Windows here" (a corrupt
+ * hive, a cmd.exe of an unknown architecture) error says why and the other
+ * fields hold what was found before it (NULL/0 otherwise): inspect still
+ * lists the image. */
+struct ib_mf_windows {
+	char *root;              /* "/Windows", as stored; owned */
+	unsigned major, minor;   /* 10.0; 0.0 unknown */
+	unsigned build;          /* 0 unknown */
+	char *edition;           /* EditionID, "Professional"; owned, may be NULL */
+	char *installation_type; /* "Client", "Server", "Server Core"; owned, may be NULL */
+	char *product_name;      /* "Windows 10 Pro"; owned, may be NULL */
+	char *arch;              /* "x86", "amd64", "arm64" (cmd.exe's PE header); owned, may be NULL */
+	char *control_set;       /* "ControlSet001"; owned, may be NULL */
+	char *virtio_os;         /* virtio-win folder names: "w10", "2k22"; owned, may be NULL */
+	char *virtio_arch;       /* "amd64", "x86", "ARM64"; owned, may be NULL */
+	char *error;             /* owned; NULL when detection succeeded */
+};
+void ib_mf_windows_free(struct ib_mf_windows *w);
+
 enum ib_mf_table { IB_MF_TABLE_NONE, IB_MF_TABLE_GPT, IB_MF_TABLE_MBR };
 
 struct ib_mf_part {
@@ -61,6 +82,7 @@ struct ib_mf_part {
 	bool has_fs;
 	struct ib_mf_fs fs;
 	IB_VEC(struct ib_mf_file) files;
+	struct ib_mf_windows *windows; /* owned; NULL when the volume holds no Windows */
 };
 
 struct ib_manifest {
@@ -111,7 +133,7 @@ enum {
 enum ib_mf_change { IB_MF_ADDED, IB_MF_REMOVED, IB_MF_CHANGED };
 
 struct ib_mf_diff_item {
-	const char *category; /* "image", "table", "partition", "fs", "file" (static) */
+	const char *category; /* "image", "table", "partition", "fs", "windows", "file" (static) */
 	unsigned partition;   /* 0 for image and table items */
 	enum ib_mf_change change;
 	/* file items: the path and both sides (NULL when absent) */

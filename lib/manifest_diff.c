@@ -4,7 +4,8 @@
  * container format is not compared: a qcow2 and a raw image with the same
  * guest-visible content are the same image. "ids" leaves out the values a
  * non-reproducible build draws at random (disk and partition GUIDs, the MBR
- * signature, volume serials), "times" the mtimes. */
+ * signature, volume serials), "times" the mtimes. The Windows an NTFS volume
+ * holds is compared field by field (category "windows"). */
 #include <inttypes.h>
 
 #include "manifest.h"
@@ -82,6 +83,46 @@ static void diff_fs(struct ib_mf_diff *d, const struct ib_mf_part *pa, const str
 	field_uint(d, "fs", n, "sectors_per_track", a->sectors_per_track, b->sectors_per_track);
 }
 
+static char *windows_summary(const struct ib_mf_windows *w)
+{
+	if (w->error)
+		return ib_xasprintf("at %s (detection failed: %s)", w->root ? w->root : "(unknown)", w->error);
+	return ib_xasprintf("%s %u.%u build %u %s at %s", w->product_name ? w->product_name : "Windows", w->major,
+			    w->minor, w->build, w->arch ? w->arch : "-", w->root ? w->root : "-");
+}
+
+/* The Windows each side holds: added, removed, or field by field. */
+static void diff_windows(struct ib_mf_diff *d, const struct ib_mf_part *pa, const struct ib_mf_part *pb)
+{
+	unsigned n = pa->number;
+	const struct ib_mf_windows *a = pa->windows, *b = pb->windows;
+	if (!a || !b) {
+		if (a || b) {
+			struct ib_mf_diff_item *it = add(d, "windows", n, a ? IB_MF_REMOVED : IB_MF_ADDED, "");
+			it->a = a ? windows_summary(a) : NULL;
+			it->b = b ? windows_summary(b) : NULL;
+		}
+		return;
+	}
+	/* Unknown (0) version and build are absent, as in the JSON. */
+	char xv[24], yv[24], xb[16], yb[16];
+	snprintf(xv, sizeof xv, "%u.%u", a->major, a->minor);
+	snprintf(yv, sizeof yv, "%u.%u", b->major, b->minor);
+	snprintf(xb, sizeof xb, "%u", a->build);
+	snprintf(yb, sizeof yb, "%u", b->build);
+	field_str(d, "windows", n, "root", a->root, b->root);
+	field_str(d, "windows", n, "version", a->major ? xv : NULL, b->major ? yv : NULL);
+	field_str(d, "windows", n, "build", a->build ? xb : NULL, b->build ? yb : NULL);
+	field_str(d, "windows", n, "edition", a->edition, b->edition);
+	field_str(d, "windows", n, "installation_type", a->installation_type, b->installation_type);
+	field_str(d, "windows", n, "product_name", a->product_name, b->product_name);
+	field_str(d, "windows", n, "arch", a->arch, b->arch);
+	field_str(d, "windows", n, "control_set", a->control_set, b->control_set);
+	field_str(d, "windows", n, "virtio_os", a->virtio_os, b->virtio_os);
+	field_str(d, "windows", n, "virtio_arch", a->virtio_arch, b->virtio_arch);
+	field_str(d, "windows", n, "error", a->error, b->error);
+}
+
 static void diff_file(struct ib_mf_diff *d, unsigned n, const struct ib_mf_file *a, const struct ib_mf_file *b)
 {
 	struct ib_buf fields = {0};
@@ -151,6 +192,7 @@ static void diff_part(struct ib_mf_diff *d, const struct ib_manifest *ma, const 
 	field_uint(d, "partition", n, "end_lba", a->end_lba, b->end_lba);
 	field_uint(d, "partition", n, "size", a->size, b->size);
 	diff_fs(d, a, b);
+	diff_windows(d, a, b);
 	diff_files(d, a, b);
 }
 

@@ -125,6 +125,16 @@ void ib_signals_install(void)
 	sigaction(SIGPIPE, &ign, NULL);
 }
 
+void ib_cleanup_begin(void)
+{
+	unwinding++;
+}
+
+void ib_cleanup_end(void)
+{
+	unwinding--;
+}
+
 int ib_interrupted(void)
 {
 	return unwinding ? 0 : interrupted_by;

@@ -42,6 +42,12 @@ void ib_signals_install(void);
  * cleanup itself must not be interrupted). */
 int ib_interrupted(void);
 
+/* Cleanup outside the undo stack (releasing what a half-done call made)
+ * must still run programs after a signal: between these two calls
+ * ib_interrupted() reads 0, as it does while ib_undo_run unwinds. */
+void ib_cleanup_begin(void);
+void ib_cleanup_end(void);
+
 struct ib_error;
 /* Fail with exit code 128+signal and "<what>: interrupted by SIGTERM"
  * (what may be NULL). Returns -1. */

@@ -47,6 +47,13 @@ struct ib_inspect_vol {
 int ib_inspect_ntfs(const struct ib_inspect_vol *v, struct ib_mf_part *p, struct ib_error *err);
 int ib_inspect_fat(const struct ib_inspect_vol *v, struct ib_mf_part *p, struct ib_error *err);
 
+/* After ib_inspect_ntfs: set p->windows when the volume holds a Windows
+ * (lib/windows/detect.h; hives and cmd.exe are copied into a temporary
+ * directory in TMPDIR, removed on every path). A Windows that cannot be
+ * read gets p->windows->error instead of a failure; -1 only when
+ * interrupted. */
+int ib_inspect_windows(const struct ib_inspect_vol *v, struct ib_mf_part *p, struct ib_error *err);
+
 /* Append an entry to p->files; path is taken over. */
 void ib_inspect_add(struct ib_mf_part *p, char *path, bool dir, uint64_t size, const struct ib_mf_time *mtime,
 		    const uint8_t *sha256);

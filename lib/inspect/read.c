@@ -57,7 +57,9 @@ static int read_fs(const struct ib_inspect_image *img, uint32_t ss, struct ib_mf
 	};
 	switch (ib_inspect_probe(sec)) {
 	case IB_INSPECT_FS_NTFS:
-		return ib_inspect_ntfs(&v, p, err);
+		if (ib_inspect_ntfs(&v, p, err) < 0)
+			return -1;
+		return ib_inspect_windows(&v, p, err);
 	case IB_INSPECT_FS_FAT:
 		return ib_inspect_fat(&v, p, err);
 	default:

@@ -594,6 +594,28 @@ static int link_entry(ntfs_volume *vol, u64 dir_ref, u64 mref, const ntfschar *u
 	return r;
 }
 
+/* libntfs-3g sets the times a name operation changes from the clock:
+ * ntfs_link gives the file a new change time (standard information, 0x48
+ * into the attribute value) and ntfs_delete gives the directory new
+ * modification and change times (0x08 and 0x10), copied into its entry in
+ * its parent's index. They are set to the handle's time here, as every write
+ * through the handle is, so that a reproducible build (which passes its
+ * epoch as that time) is bit-identical. The creation time is kept. Closing
+ * with the file name marked dirty updates the parent's index entry too. */
+static int set_change_time(ntfs_volume *vol, u64 mref, const struct timespec *ts, bool modified_too)
+{
+	ntfs_inode *ni = ntfs_inode_open(vol, mref);
+	if (!ni)
+		return -1;
+	ntfs_time t = timespec2ntfs(*ts);
+	ni->last_mft_change_time = t;
+	if (modified_too)
+		ni->last_data_change_time = t;
+	NInoSetDirty(ni);
+	NInoFileNameSetDirty(ni);
+	return ntfs_inode_close(ni);
+}
+
 /* Look name up in the directory dir_ref (opened and closed here). */
 static int find_by_ref(ntfs_volume *vol, u64 dir_ref, const ntfschar *uname, int ulen, struct entry *out)
 {
@@ -662,10 +684,17 @@ int ib_ntfs_files_rename(struct ib_ntfs_files *f, const char *from, const char *
 		goto out;
 	}
 	if (dst.uname) {
+		/* The old file's record is freed with the times it has now: its
+		 * change time must not be the clock's either. */
 		struct entry old = {.mref = dst.mref, .uname = utmp, .ulen = ltmp};
-		if (unlink_entry(f->vol, dref, &old) < 0)
+		if (set_change_time(f->vol, dst.mref, &f->mtime, false) < 0 || unlink_entry(f->vol, dref, &old) < 0) {
 			rc = ib_fail_errno(err, -errno, "ntfs: cannot remove %s/%s", parent, tmp_name);
+			goto out;
+		}
 	}
+	if (set_change_time(f->vol, src.mref, &f->mtime, false) < 0 ||
+	    set_change_time(f->vol, dref, &f->mtime, true) < 0)
+		rc = ib_fail_errno(err, -errno, "ntfs: cannot set the times after renaming %s", from);
 out:
 	entry_clear(&pe);
 	entry_clear(&src);

@@ -37,7 +37,7 @@ static int has(struct ib_ntfs_files *f, const char *root, const char *rel, bool 
 
 /* The system root: a candidate directory with System32, System32/config and
  * System32/cmd.exe. */
-static int find_root(struct ib_ntfs_files *f, char **root, struct ib_error *err)
+int ib_win_find_root(struct ib_ntfs_files *f, char **root, struct ib_error *err)
 {
 	static const char *const candidates[] = {"Windows", "WINNT", "win32", "win", "reactos"};
 	*root = NULL;
@@ -56,9 +56,17 @@ static int find_root(struct ib_ntfs_files *f, char **root, struct ib_error *err)
 			return -1;
 		if (c == 1) {
 			*root = TAKE_PTR(real);
-			return 0;
+			return 1;
 		}
 	}
+	return 0;
+}
+
+static int find_root(struct ib_ntfs_files *f, char **root, struct ib_error *err)
+{
+	int r = ib_win_find_root(f, root, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	return ib_fail(err, IB_EXIT_INPUT,
 		       "no Windows on this volume: no \\Windows (or \\WINNT) folder holding System32, System32\\config "
 		       "and System32\\cmd.exe");

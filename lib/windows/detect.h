@@ -34,6 +34,13 @@ void ib_win_detect_free(struct ib_win_detect *d);
 
 const char *ib_win_hive_name(enum ib_win_hive_id id);
 
+/* The system root alone (the first candidate above that has System32,
+ * System32\config and System32\cmd.exe): 1 found (*root malloc'd, as
+ * stored), 0 no Windows on this volume, -1 an error reading it. For callers
+ * that must tell "no Windows here" from a Windows that cannot be read
+ * (imgbuild inspect). */
+int ib_win_find_root(struct ib_ntfs_files *f, char **root, struct ib_error *err);
+
 /* Detect on the open volume; hives and cmd.exe are copied into work_dir.
  * Input errors (exit 2): no Windows, a missing SYSTEM/SOFTWARE hive, a
  * corrupt hive ("SYSTEM hive at byte 0x...: ..."), an unsupported

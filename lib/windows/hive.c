@@ -390,6 +390,13 @@ int ib_hive_commit(struct ib_hive *h, const char *path, struct ib_error *err)
 {
 	if (need_write(h, err) < 0)
 		return -1;
+	/* Reproducible as it is: hivex_commit takes no time from the clock. It
+	 * bumps the two sequence numbers (regf header 0x04 and 0x08) by one and
+	 * recomputes the checksum (0x1fc), but leaves the header's last-written
+	 * FILETIME (0x0c) alone; a key it adds inherits its parent's last-write
+	 * time (the FILETIME at 0x04 of the nk record, after the cell's size).
+	 * The same hive and edits give the same bytes
+	 * (tests/e2e/reproducible-windows.sh checks whole images). */
 	errno = 0;
 	if (hivex_commit(h->h, path, 0) < 0) {
 		int e = errno ? errno : EIO;

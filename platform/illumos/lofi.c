@@ -139,6 +139,26 @@ int ib_illumos_lofi_unmap(const char *dev, struct ib_error *err)
 	return 0;
 }
 
+static int lofi_rows(struct ib_lofi_rows *rows, struct ib_error *err);
+
+/* Whether some lofi mapping is backed by file (the list's File column). */
+static bool lofi_maps(const char *file)
+{
+	struct ib_lofi_rows rows = {0};
+	struct ib_error ignored = {0};
+	bool found = false;
+	/* lofiadm may list the path as given or made absolute. */
+	_cleanup_free_ char *real = realpath(file, NULL);
+	ib_cleanup_begin();
+	if (lofi_rows(&rows, &ignored) == 0)
+		for (size_t i = 0; i < rows.list.n && !found; i++)
+			found = !strcmp(rows.list.v[i].file, file) || (real && !strcmp(rows.list.v[i].file, real));
+	ib_cleanup_end();
+	ib_error_clear(&ignored);
+	ib_lofi_rows_free(&rows);
+	return found;
+}
+
 int ib_illumos_attach(const struct ib_attach_req *req, struct ib_attachment *a, struct ib_error *err)
 {
 	a->kind = IB_PLATFORM_ILLUMOS;
@@ -154,6 +174,15 @@ int ib_illumos_attach(const struct ib_attach_req *req, struct ib_attachment *a, 
 	if (ib_spawn(req->read_only ? ro : rw, &o, &res, err) < 0) {
 		ib_spawn_result_free(&res);
 		ib_error_prefix(err, "cannot attach '%s'", req->image);
+		/* lofiadm may have mapped the file before it failed or was killed
+		 * (SIGINT/SIGTERM): release any mapping of it, by file name. */
+		if (lofi_maps(req->image)) {
+			struct ib_error ignored = {0};
+			ib_cleanup_begin();
+			ib_illumos_lofi_unmap(req->image, &ignored);
+			ib_cleanup_end();
+			ib_error_clear(&ignored);
+		}
 		ib_attachment_clear(a);
 		return -1;
 	}

@@ -293,7 +293,8 @@ chk("image keys", list(m["image"]), ["path", "format", "virtual_size"])
 chk("table keys", list(m["table"]), ["type", "disk_guid", "signature", "sector_size"])
 for q in m["partitions"]:
     chk("partition keys", list(q), ["number", "name", "type", "type_guid", "guid", "attributes", "mbr_type",
-        "bootable", "start_lba", "end_lba", "offset", "size", "fs", "files"])
+        "bootable", "start_lba", "end_lba", "offset", "size", "fs", "windows", "files"])
+    chk("windows (none in this image)", q["windows"], None)
     if q["fs"]:
         chk("fs keys", list(q["fs"]), ["type", "label", "serial", "sector_size", "cluster_size", "hidden_sectors",
             "heads", "sectors_per_track"])

@@ -672,3 +672,238 @@ without_tools() {
 
 # sha256 of each file given, one line each (for before/after comparisons).
 hashes() { (cd "$1" && shift && sha256sum "$@" 2>&1); }
+
+# ---- a synthetic Windows (windows.sh, reproducible-windows.sh) ---------------
+
+# The fixtures: $IMGBUILD_SHARED (default $REPO/../shared)/fixtures. Sets
+# MINIMAL (an empty hive) and INF (driver INFs); skips when they are missing.
+need_windows_fixtures() {
+	need hivexsh
+	local shared=${IMGBUILD_SHARED:-$REPO/../shared}
+	MINIMAL=$shared/fixtures/hives/minimal
+	INF=$shared/fixtures/windows/inf
+	[ -r "$MINIMAL" ] || skip "fixture hive $MINIMAL is missing (set IMGBUILD_SHARED)"
+	[ -r "$INF/viostor-built-2k12r2-amd64.inf" ] && [ -r "$INF/netkvm-built-arm64.inf" ] ||
+		skip "fixture INFs are missing in $INF (set IMGBUILD_SHARED)"
+}
+
+# A Windows 10 Pro 19045 amd64 tree at DIR/Windows, generalized (Setup runs at
+# the next boot): SYSTEM and SOFTWARE hives made with hivexsh from the fixture
+# hive, a cmd.exe that is only an amd64 PE header.
+make_windows() { # DIR
+	local cfg=$1/Windows/System32/config
+	mkdir -p "$cfg" "$1/Windows/System32/drivers"
+	cp "$MINIMAL" "$cfg/SYSTEM" && cp "$MINIMAL" "$cfg/SOFTWARE" && chmod 0644 "$cfg/SYSTEM" "$cfg/SOFTWARE" ||
+		die "cannot copy the fixture hive"
+	# A StartOverride that would keep viostor off: the injector must remove it.
+	hivexsh -w "$cfg/SYSTEM" >/dev/null <<'HIVE' || die "hivexsh SYSTEM failed"
+add Select
+cd Select
+setval 1
+Current
+dword:1
+cd \
+add ControlSet001
+cd ControlSet001
+add Control
+add Services
+cd Services
+add viostor
+cd viostor
+setval 1
+Start
+dword:3
+add StartOverride
+cd StartOverride
+setval 1
+0
+dword:3
+cd \
+add DriverDatabase
+cd DriverDatabase
+add DeviceIds
+cd \
+add Setup
+cd Setup
+setval 3
+SystemSetupInProgress
+dword:1
+OOBEInProgress
+dword:1
+SetupType
+dword:2
+commit
+HIVE
+	hivexsh -w "$cfg/SOFTWARE" >/dev/null <<'HIVE' || die "hivexsh SOFTWARE failed"
+add Microsoft
+cd Microsoft
+add Windows NT
+cd Windows NT
+add CurrentVersion
+cd CurrentVersion
+setval 7
+CurrentVersion
+string:6.3
+CurrentMajorVersionNumber
+dword:10
+CurrentMinorVersionNumber
+dword:0
+CurrentBuildNumber
+string:19045
+ProductName
+string:Windows 10 Pro
+InstallationType
+string:Client
+EditionID
+string:Professional
+cd \Microsoft
+add Windows
+cd Windows
+add CurrentVersion
+cd CurrentVersion
+setval 1
+DevicePath
+expandstring:%SystemRoot%\inf
+add Setup
+cd Setup
+add State
+cd State
+setval 1
+ImageState
+string:IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE
+commit
+HIVE
+	# cmd.exe: only its PE header matters (the architecture: amd64).
+	"$PY" - "$1/Windows/System32/cmd.exe" <<'PYEOF' || die "cannot write cmd.exe"
+import sys
+b = bytearray(1024)
+b[0:2] = b"MZ"
+b[0x3C:0x40] = (0x80).to_bytes(4, "little")
+b[0x80:0x84] = b"PE\0\0"
+b[0x84:0x86] = (0x8664).to_bytes(2, "little")
+open(sys.argv[1], "wb").write(b)
+PYEOF
+}
+
+# A driver folder: the fixture INF (retargeted like stampinf would), stand-in .sys and .cat.
+make_driver() { # DIR NAME FIXTURE [SED]
+	mkdir -p "$1"
+	sed "${4:-}" "$INF/$3" >"$1/$2.inf"
+	"$PY" -c 'import random,sys; r=random.Random(sys.argv[2]); open(sys.argv[1],"wb").write(b"MZ"+r.randbytes(7001))' "$1/$2.sys" "$2"
+	"$PY" -c 'import random,sys; r=random.Random(sys.argv[2]); open(sys.argv[1],"wb").write(r.randbytes(3001))' "$1/$2.cat" "$2.cat"
+}
+
+# DIR/win.yml and what it uses: the synthetic Windows copied onto the NTFS
+# partition of a GPT disk by files:, then windows: with viostor (boot-
+# critical) and netkvm, a guest tool, a first-boot command and a registry
+# value; reproducible (epoch 1700000000). Also DIR/extra for base: recipes.
+# All of it belongs to the unprivileged user.
+stage_windows() { # DIR
+	local r=$1
+	mkdir -p "$r/tools" "$r/extra"
+	make_windows "$r/win"
+	make_driver "$r/drivers/viostor" viostor viostor-built-2k12r2-amd64.inf
+	make_driver "$r/drivers/netkvm" netkvm netkvm-built-arm64.inf 's/NTARM64/NTamd64/g'
+	"$PY" -c 'import sys; open(sys.argv[1],"wb").write(bytes(range(256))*80)' "$r/tools/qemu-ga-x86_64.msi"
+	echo "added by the base recipe" >"$r/extra/hello.txt"
+	cat >"$r/win.yml" <<'YML'
+imgbuild: 1
+name: win
+disk:
+  size: 256MiB
+  table: gpt
+  partitions:
+    - { name: esp, type: esp, size: 64MiB, fs: { type: fat32, label: ESP } }
+    - { name: msr, type: msr, size: 16MiB }
+    - name: windows
+      size: rest
+      fs: { type: ntfs, label: Windows }
+      files: [ { src: win, dst: / } ]
+      windows:
+        drivers:
+          - drivers/viostor
+          - { path: drivers/netkvm, select: [NetKVM] }
+        guest_tools: [ { src: tools/qemu-ga-x86_64.msi, args: /qn } ]
+        first_boot: [ 'powercfg /hibernate off' ]
+        registry:
+          - { hive: SOFTWARE, key: 'imgbuild\Test', name: Hello, type: sz, data: world }
+outputs: [ { format: qcow2 }, { format: raw } ]
+reproducible: { epoch: 1700000000, seed: windows }
+YML
+	chown -R "$NOBODY:$NOBODY" "$r"
+}
+
+# ---- reproducible builds (reproducible.sh, reproducible-windows.sh) ----------
+
+# A copy of $1 at $2 with the same names and contents, made children-first
+# in reverse name order, every entry with its own new mtime (so inode order,
+# directory order and mtimes all differ from the original).
+scrambled_copy() {
+	"$PY" - "$1" "$2" <<'EOF' || die "cannot copy the payload"
+import os, shutil, sys, time
+src, dst = sys.argv[1], sys.argv[2]
+entries = []
+for root, dirs, files in os.walk(src):
+    for n in dirs + files:
+        entries.append(os.path.relpath(os.path.join(root, n), src))
+os.makedirs(dst)
+# Directories first (they must exist), each level in reverse order.
+for rel in sorted((e for e in entries if os.path.isdir(os.path.join(src, e))), key=lambda e: (e.count("/"), e), reverse=True):
+    os.makedirs(os.path.join(dst, rel), exist_ok=True)
+for rel in sorted((e for e in entries if not os.path.isdir(os.path.join(src, e))), reverse=True):
+    shutil.copyfile(os.path.join(src, rel), os.path.join(dst, rel))
+now = time.time_ns()
+for i, rel in enumerate(sorted(entries)):
+    t = now - i * 7_777_777_777
+    os.utime(os.path.join(dst, rel), ns=(t, t))
+EOF
+	[ "$(cd "$1" && find . -printf '%P %T@\n' | sort | sha256sum)" != \
+		"$(cd "$2" && find . -printf '%P %T@\n' | sort | sha256sum)" ] ||
+		die "the scrambled copy of $1 has the same mtimes"
+}
+
+# The two worlds builds run in: $T/w/tmp and $T/w/tmp2 as TMPDIR, output
+# directories $T/w/one/... and $T/w/two/a/much/longer/path/...
+setup_worlds() {
+	mkdir -p "$T/w/tmp2" "$T/w/one" "$T/w/two/a/much/longer/path"
+	chown -R "$NOBODY:$NOBODY" "$T/w"
+}
+
+# rbuild WORLD RECIPE OUT [args]: build as the unprivileged user in world 1
+# (TMPDIR $T/w/tmp, umask 022, TZ UTC, C locale) or world 2 (TMPDIR
+# $T/w/tmp2, umask 077, TZ Pacific/Chatham, C.UTF-8); sets BUILD_RC, writes
+# $T/build.json and $T/build.err. ENVX (an array) adds environment
+# (SOURCE_DATE_EPOCH).
+ENVX=()
+rbuild() {
+	local world=$1 recipe=$2 out=$3 tmp mask tz lc
+	shift 3
+	if [ "$world" = 1 ]; then
+		tmp=$T/w/tmp mask=022 tz=UTC lc=C
+	else
+		tmp=$T/w/tmp2 mask=077 tz=Pacific/Chatham lc=C.UTF-8
+	fi
+	setpriv --reuid="$NOBODY" --regid="$NOBODY" --clear-groups \
+		env -u MTOOLS_SKIP_CHECK HOME="$T/home" TMPDIR="$tmp" TZ="$tz" LC_ALL="$lc" LANG= "${ENVX[@]}" \
+		bash -c 'umask "$1"; shift; exec "$@"' umask "$mask" \
+		"$IMGBUILD" build "$recipe" -o "$out" --json "$@" >"$T/build.json" 2>"$T/build.err"
+	BUILD_RC=$?
+	log "world $world: imgbuild build $(basename "$recipe") -> exit $BUILD_RC"
+}
+
+# Every file of DIR_A has the same sha256 in DIR_B, and they hold the same names.
+same_outputs() { # WHAT DIR_A DIR_B
+	local a b f
+	a=$(cd "$2" && find . -maxdepth 1 -type f -printf '%P\n' | LC_ALL=C sort)
+	b=$(cd "$3" && find . -maxdepth 1 -type f -printf '%P\n' | LC_ALL=C sort)
+	assert_eq "$1: output names" "$a" "$b"
+	[ -n "$a" ] || { fail "$1: no outputs"; return; }
+	for f in $a; do
+		if [ "$(sha256sum <"$2/$f")" = "$(sha256sum <"$3/$f")" ]; then
+			log "$1: $f identical ($(sha256sum <"$2/$f" | cut -c1-16)...)"
+		else
+			fail "$1: $f differs between the two builds"
+			cmp -l "$2/$f" "$3/$f" 2>/dev/null | head -n 5 | sed 's/^/  byte (1-based), octal values: /'
+		fi
+	done
+}

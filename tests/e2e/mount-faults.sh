@@ -127,6 +127,10 @@ for PLAT in linux illumos; do
 	mkdir -p "$T/r/payload/data/bulk"
 	head -c $((4 * MiB)) /dev/urandom >"$T/r/payload/data/bulk/f00.bin"
 	for i in $(seq -w 1 11); do ln -f "$T/r/payload/data/bulk/f00.bin" "$T/r/payload/data/bulk/f$i.bin"; done
+	# Many small files keep the copy through FUSE going for seconds, however
+	# fast the machine: each one costs several round trips to ntfs-3g.
+	mkdir -p "$T/r/payload/data/bulk/many"
+	(cd "$T/r/payload/data/bulk/many" && seq -w 1 3000 | xargs touch)
 	term_case "mid-copy (ntfs-3g mounted)" "$T/w/$PLAT-term-copy" mounted_in "$T/w/$PLAT-term-copy"
 
 	# SIGKILL mid-copy: the mount, the device and the work dir stay.

@@ -10,35 +10,14 @@
 # change the GUIDs (plan), the signatures and serials, and nothing else in
 # the raw image; and every patched output must still pass qemu-img check and
 # compare equal to its raw image.
+# (scrambled_copy, rbuild and same_outputs are in lib.sh; the bundled example
+# and a Windows build are in reproducible-windows.sh.)
 . "$(dirname "$0")/lib.sh"
 need_root
 need_imgbuild
 need setpriv qemu-img sha256sum cmp "$PY"
 setup_tmp
 EPOCH=1700000000
-
-# A copy of $1 at $2 with the same names and contents, made children-first
-# in reverse name order, every entry with its own new mtime.
-scrambled_copy() {
-	"$PY" - "$1" "$2" <<'EOF' || die "cannot copy the payload"
-import os, shutil, sys, time
-src, dst = sys.argv[1], sys.argv[2]
-entries = []
-for root, dirs, files in os.walk(src):
-    for n in dirs + files:
-        entries.append(os.path.relpath(os.path.join(root, n), src))
-os.makedirs(dst)
-# Directories first (they must exist), each level in reverse order.
-for rel in sorted((e for e in entries if os.path.isdir(os.path.join(src, e))), key=lambda e: (e.count("/"), e), reverse=True):
-    os.makedirs(os.path.join(dst, rel), exist_ok=True)
-for rel in sorted((e for e in entries if not os.path.isdir(os.path.join(src, e))), reverse=True):
-    shutil.copyfile(os.path.join(src, rel), os.path.join(dst, rel))
-now = time.time_ns()
-for i, rel in enumerate(sorted(entries)):
-    t = now - i * 7_777_777_777
-    os.utime(os.path.join(dst, rel), ns=(t, t))
-EOF
-}
 
 # The staged recipes and payload (tests/e2e/recipes, plus generated files),
 # and a second copy whose payload is scrambled.
@@ -49,47 +28,7 @@ gen_payload "$T/r/payload"
 cp "$E2E"/recipes/*.yml "$T/r2/"
 scrambled_copy "$T/r/payload" "$T/r2/payload"
 chown -R "$NOBODY:$NOBODY" "$T/r" "$T/r2"
-[ "$(cd "$T/r/payload" && find . -printf '%P %T@\n' | sort | sha256sum)" != \
-	"$(cd "$T/r2/payload" && find . -printf '%P %T@\n' | sort | sha256sum)" ] ||
-	die "the scrambled payload copy has the same mtimes"
-mkdir -p "$T/w/tmp2" "$T/w/one" "$T/w/two/a/much/longer/path"
-chown -R "$NOBODY:$NOBODY" "$T/w"
-
-# rbuild WORLD RECIPE OUT [args]: build in world 1 or 2; sets BUILD_RC.
-# ENVX (an array) adds environment (SOURCE_DATE_EPOCH).
-ENVX=()
-rbuild() {
-	local world=$1 recipe=$2 out=$3 tmp mask tz lc
-	shift 3
-	if [ "$world" = 1 ]; then
-		tmp=$T/w/tmp mask=022 tz=UTC lc=C
-	else
-		tmp=$T/w/tmp2 mask=077 tz=Pacific/Chatham lc=C.UTF-8
-	fi
-	setpriv --reuid="$NOBODY" --regid="$NOBODY" --clear-groups \
-		env -u MTOOLS_SKIP_CHECK HOME="$T/home" TMPDIR="$tmp" TZ="$tz" LC_ALL="$lc" LANG= "${ENVX[@]}" \
-		bash -c 'umask "$1"; shift; exec "$@"' umask "$mask" \
-		"$IMGBUILD" build "$recipe" -o "$out" --json "$@" >"$T/build.json" 2>"$T/build.err"
-	BUILD_RC=$?
-	log "world $world: imgbuild build $(basename "$recipe") -> exit $BUILD_RC"
-}
-
-# Every file of DIR_A has the same sha256 in DIR_B, and they hold the same names.
-same_outputs() { # WHAT DIR_A DIR_B
-	local a b f
-	a=$(cd "$2" && find . -maxdepth 1 -type f -printf '%P\n' | LC_ALL=C sort)
-	b=$(cd "$3" && find . -maxdepth 1 -type f -printf '%P\n' | LC_ALL=C sort)
-	assert_eq "$1: output names" "$a" "$b"
-	[ -n "$a" ] || { fail "$1: no outputs"; return; }
-	for f in $a; do
-		if [ "$(sha256sum <"$2/$f")" = "$(sha256sum <"$3/$f")" ]; then
-			log "$1: $f identical ($(sha256sum <"$2/$f" | cut -c1-16)...)"
-		else
-			fail "$1: $f differs between the two builds"
-			cmp -l "$2/$f" "$3/$f" 2>/dev/null | head -n 5 | sed 's/^/  byte (1-based), octal values: /'
-		fi
-	done
-}
+setup_worlds
 
 # Outputs still valid after patching: qemu-img check and compare with raw.
 valid_outputs() { # DIR NAME RAW

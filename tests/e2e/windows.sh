@@ -13,158 +13,17 @@
 #    hold the changes and keep the old ones (imgbuild inspect, the mount).
 #    The same from a raw base with use: 3 (its table read while planning).
 # 3. Bad input: exit 2, a FILE:LINE:COL error, nothing written.
+# 4. imgbuild inspect of the built image names the Windows it holds, and
+#    `diff` compares it (category "windows").
 # Fixtures: $IMGBUILD_SHARED (default $REPO/../shared)/fixtures.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_all
-need hivexsh hivexget sha256sum
-SHARED=${IMGBUILD_SHARED:-$REPO/../shared}
-MINIMAL=$SHARED/fixtures/hives/minimal
-INF=$SHARED/fixtures/windows/inf
-[ -r "$MINIMAL" ] || skip "fixture hive $MINIMAL is missing (set IMGBUILD_SHARED)"
-[ -r "$INF/viostor-built-2k12r2-amd64.inf" ] && [ -r "$INF/netkvm-built-arm64.inf" ] ||
-	skip "fixture INFs are missing in $INF (set IMGBUILD_SHARED)"
+need hivexget sha256sum
+need_windows_fixtures
 setup_tmp
 R=$T/r
-mkdir -p "$R"
-
-# ---- the synthetic Windows 10 (generalized: Setup runs at the next boot) ----
-
-make_windows() { # DIR
-	local cfg=$1/Windows/System32/config
-	mkdir -p "$cfg" "$1/Windows/System32/drivers"
-	cp "$MINIMAL" "$cfg/SYSTEM" && cp "$MINIMAL" "$cfg/SOFTWARE" && chmod 0644 "$cfg/SYSTEM" "$cfg/SOFTWARE" ||
-		die "cannot copy the fixture hive"
-	# A StartOverride that would keep viostor off: the injector must remove it.
-	hivexsh -w "$cfg/SYSTEM" >/dev/null <<'HIVE' || die "hivexsh SYSTEM failed"
-add Select
-cd Select
-setval 1
-Current
-dword:1
-cd \
-add ControlSet001
-cd ControlSet001
-add Control
-add Services
-cd Services
-add viostor
-cd viostor
-setval 1
-Start
-dword:3
-add StartOverride
-cd StartOverride
-setval 1
-0
-dword:3
-cd \
-add DriverDatabase
-cd DriverDatabase
-add DeviceIds
-cd \
-add Setup
-cd Setup
-setval 3
-SystemSetupInProgress
-dword:1
-OOBEInProgress
-dword:1
-SetupType
-dword:2
-commit
-HIVE
-	hivexsh -w "$cfg/SOFTWARE" >/dev/null <<'HIVE' || die "hivexsh SOFTWARE failed"
-add Microsoft
-cd Microsoft
-add Windows NT
-cd Windows NT
-add CurrentVersion
-cd CurrentVersion
-setval 7
-CurrentVersion
-string:6.3
-CurrentMajorVersionNumber
-dword:10
-CurrentMinorVersionNumber
-dword:0
-CurrentBuildNumber
-string:19045
-ProductName
-string:Windows 10 Pro
-InstallationType
-string:Client
-EditionID
-string:Professional
-cd \Microsoft
-add Windows
-cd Windows
-add CurrentVersion
-cd CurrentVersion
-setval 1
-DevicePath
-expandstring:%SystemRoot%\inf
-add Setup
-cd Setup
-add State
-cd State
-setval 1
-ImageState
-string:IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE
-commit
-HIVE
-	# cmd.exe: only its PE header matters (the architecture: amd64).
-	"$PY" - "$1/Windows/System32/cmd.exe" <<'PYEOF' || die "cannot write cmd.exe"
-import sys
-b = bytearray(1024)
-b[0:2] = b"MZ"
-b[0x3C:0x40] = (0x80).to_bytes(4, "little")
-b[0x80:0x84] = b"PE\0\0"
-b[0x84:0x86] = (0x8664).to_bytes(2, "little")
-open(sys.argv[1], "wb").write(b)
-PYEOF
-}
-
-# A driver folder: the fixture INF (retargeted like stampinf would), stand-in .sys and .cat.
-make_driver() { # DIR NAME FIXTURE [SED]
-	mkdir -p "$1"
-	sed "${4:-}" "$INF/$3" >"$1/$2.inf"
-	"$PY" -c 'import random,sys; r=random.Random(sys.argv[2]); open(sys.argv[1],"wb").write(b"MZ"+r.randbytes(7001))' "$1/$2.sys" "$2"
-	"$PY" -c 'import random,sys; r=random.Random(sys.argv[2]); open(sys.argv[1],"wb").write(r.randbytes(3001))' "$1/$2.cat" "$2.cat"
-}
-
-make_windows "$R/win"
-make_driver "$R/drivers/viostor" viostor viostor-built-2k12r2-amd64.inf
-make_driver "$R/drivers/netkvm" netkvm netkvm-built-arm64.inf 's/NTARM64/NTamd64/g'
-mkdir -p "$R/tools" "$R/extra"
-"$PY" -c 'import sys; open(sys.argv[1],"wb").write(bytes(range(256))*80)' "$R/tools/qemu-ga-x86_64.msi"
-echo "added by the base recipe" >"$R/extra/hello.txt"
-
-cat >"$R/win.yml" <<'YML'
-imgbuild: 1
-name: win
-disk:
-  size: 256MiB
-  table: gpt
-  partitions:
-    - { name: esp, type: esp, size: 64MiB, fs: { type: fat32, label: ESP } }
-    - { name: msr, type: msr, size: 16MiB }
-    - name: windows
-      size: rest
-      fs: { type: ntfs, label: Windows }
-      files: [ { src: win, dst: / } ]
-      windows:
-        drivers:
-          - drivers/viostor
-          - { path: drivers/netkvm, select: [NetKVM] }
-        guest_tools: [ { src: tools/qemu-ga-x86_64.msi, args: /qn } ]
-        first_boot: [ 'powercfg /hibernate off' ]
-        registry:
-          - { hive: SOFTWARE, key: 'imgbuild\Test', name: Hello, type: sz, data: world }
-outputs: [ { format: qcow2 }, { format: raw } ]
-reproducible: { epoch: 1700000000, seed: windows }
-YML
-chown -R "$NOBODY:$NOBODY" "$R"
+stage_windows "$R" # lib.sh: the synthetic Windows 10, drivers, tool, win.yml
 
 # ---- 1. windows: on a fresh disk ----
 
@@ -310,6 +169,90 @@ ib_build "$R/custom-raw.yml" "$T/w/out3"
 expect_build_rc 0
 assert_eq "the raw base is byte-identical after the build" "$before" "$(sha256sum <"$R/base.raw")"
 check_windows_volume "$T/w/out3/custom-raw.raw" "$OFF" "$SIZE" based-raw base
+
+# ---- 4. inspect names the Windows, diff compares it ----
+
+log "inspect the Windows"
+mkdir -p "$T/w/itmp"
+chown "$NOBODY:$NOBODY" "$T/w/itmp"
+inspect() { # IMAGE OUT [--json]: exit status in IRC
+	run_unpriv env TMPDIR="$T/w/itmp" "$IMGBUILD" inspect "${@:3}" "$1" >"$2" 2>"$T/inspect.err"
+	IRC=$?
+}
+inspect "$OUT/win.qcow2" "$T/inspect-win.json" --json
+assert_eq "inspect --json: exit status" 0 "$IRC"
+"$PY" - "$T/inspect-win.json" <<'PYEOF' || fail "inspect: the windows object of p3"
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = {"root": "/Windows", "version": "10.0", "build": 19045, "edition": "Professional",
+        "installation_type": "Client", "product_name": "Windows 10 Pro", "arch": "amd64",
+        "control_set": "ControlSet001", "virtio_os": "w10", "virtio_arch": "amd64", "error": None}
+bad = []
+for q in d["partitions"]:
+    keys = list(q.keys())
+    if keys[keys.index("fs") + 1] != "windows" or keys[-1] != "files":
+        bad.append(f"p{q['number']}: key order {keys}")
+    w = q["windows"]
+    if q["number"] != 3:
+        if w is not None: bad.append(f"p{q['number']}: windows {w}, expected null")
+        continue
+    if w is None:
+        bad.append("p3: windows is null"); continue
+    if list(w.keys()) != list(want.keys()): bad.append(f"p3: windows keys {list(w.keys())}")
+    for k, v in want.items():
+        if w.get(k) != v: bad.append(f"p3: windows {k} = {w.get(k)!r}, expected {v!r}")
+for b in bad: print("  " + b)
+sys.exit(1 if bad else 0)
+PYEOF
+inspect "$OUT/win.raw" "$T/inspect-win.txt"
+assert_eq "inspect (text): exit status" 0 "$IRC"
+assert_contains "inspect (text): the Windows line" \
+	"Windows at /Windows: Windows 10 Pro, version 10.0 build 19045, edition Professional, Client, amd64" "$T/inspect-win.txt"
+assert_contains "inspect (text): control set and virtio-win folders" \
+	"control set ControlSet001, virtio-win folders w10/amd64" "$T/inspect-win.txt"
+assert_eq "inspect leaves nothing in TMPDIR" "" "$(ls -A "$T/w/itmp")"
+
+# A damaged hive is reported, not fatal: every "regf" signature at a cluster
+# start of p3 (the hives, and the old copies in freed clusters) is broken.
+cp "$RAW" "$T/w/badhive.raw"
+"$PY" - "$T/w/badhive.raw" "$OFF" "$SIZE" <<'PYEOF' || fail "cannot break the hives"
+import sys
+path, off, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+n = 0
+with open(path, "r+b") as f:
+    for pos in range(off, off + size, 4096):
+        f.seek(pos)
+        if f.read(4) == b"regf":
+            f.seek(pos)
+            f.write(b"rXgf")
+            n += 1
+print(f"  {n} hive signature(s) broken")
+sys.exit(0 if n >= 2 else 1)
+PYEOF
+chown "$NOBODY:$NOBODY" "$T/w/badhive.raw"
+inspect "$T/w/badhive.raw" "$T/inspect-bad.json" --json
+assert_eq "inspect of a damaged hive: exit status" 0 "$IRC"
+assert_eq "inspect of a damaged hive: p3 windows root" /Windows \
+	"$(jget "$T/inspect-bad.json" '[q for q in d["partitions"] if q["number"]==3][0]["windows"]["root"]')"
+assert_eq "inspect of a damaged hive: the error names the SYSTEM hive" True \
+	"$(jget "$T/inspect-bad.json" '"SYSTEM hive" in ([q for q in d["partitions"] if q["number"]==3][0]["windows"]["error"] or "")')"
+assert_eq "inspect of a damaged hive: nothing else detected" None \
+	"$(jget "$T/inspect-bad.json" '[q for q in d["partitions"] if q["number"]==3][0]["windows"]["version"]')"
+inspect "$T/w/badhive.raw" "$T/inspect-bad.txt"
+assert_matches "inspect (text) of a damaged hive: detection failed" '^    detection failed: .*SYSTEM hive' "$T/inspect-bad.txt"
+assert_eq "inspect of a damaged hive leaves nothing in TMPDIR" "" "$(ls -A "$T/w/itmp")"
+
+# diff: the Windows is compared (category "windows").
+run_unpriv env TMPDIR="$T/w/itmp" "$IMGBUILD" diff --json "$RAW" "$T/w/badhive.raw" >"$T/diff.json" 2>"$T/diff.err"
+assert_eq "diff of the damaged copy: exit status" 1 "$?"
+assert_eq "diff: the windows version and build items" '[[3, "changed", ["version"], "10.0", null], [3, "changed", ["build"], "19045", null]]' \
+	"$(jget "$T/diff.json" 'json.dumps([[x["partition"], x["change"], x["fields"], x["a"], x["b"]] for x in d["differences"] if x["category"]=="windows" and x["fields"] in (["version"], ["build"])])')"
+assert_eq "diff: the windows error field" '["(none)", true]' \
+	"$(jget "$T/diff.json" '[[x["a"] or "(none)", "SYSTEM hive" in x["b"]] for x in d["differences"] if x["category"]=="windows" and x["fields"]==["error"]][0]')"
+run_unpriv "$IMGBUILD" diff "$RAW" "$T/w/badhive.raw" >"$T/diff.txt" 2>&1
+assert_matches "diff (text): the windows line" '^~ partition 3: windows product_name: Windows 10 Pro -> \(none\)$' "$T/diff.txt"
+run_unpriv "$IMGBUILD" diff --ignore ids "$OUT/win.qcow2" "$OUT2/custom.qcow2" >"$T/diff2.txt" 2>&1
+grep -q ' windows ' "$T/diff2.txt" && fail "diff: the same Windows in the base-derived image differs: $(grep ' windows ' "$T/diff2.txt")"
 
 # ---- 3. bad input: exit 2, located, nothing written ----
 

@@ -2,7 +2,7 @@
 /* Manifests: the JSON form (exact bytes: key order, nulls, sorting, times),
  * the diff (each category, --ignore ids/times), the qemu-img JSON scan, the
  * filesystem probe and FAT name decoding (long names, checksums, case flags,
- * code page 437). Reading real images is tested end to end
+ * code page 437), the Windows object (JSON, text, diff). Reading real images is tested end to end
  * (tests/e2e/inspect.sh, diff.sh) against mtools, sgdisk and ntfs-3g. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,6 +86,7 @@ static void test_json_exact(void **state)
 		"\"size\":1048576,"
 		"\"fs\":{\"type\":\"fat32\",\"label\":\"SYSTEM\",\"serial\":\"1234-ABCD\",\"sector_size\":512,"
 		"\"cluster_size\":4096,\"hidden_sectors\":2048,\"heads\":255,\"sectors_per_track\":63},"
+		"\"windows\":null,"
 		"\"files\":["
 		"{\"path\":\"/a\",\"type\":\"dir\",\"size\":0,\"mtime\":\"2023-11-14T22:13:20Z\",\"mtime_unix\":1700000000,"
 		"\"sha256\":null},"
@@ -213,6 +214,122 @@ static void test_diff_files(void **state)
 	assert_non_null(strstr(s, "\"change\":\"removed\",\"path\":\"/a/x\",\"fields\":[],\"a\":{"));
 	assert_non_null(strstr(s, "\"b\":null}"));
 	free(s);
+	ib_mf_diff_free(&d);
+	ib_manifest_free(a);
+	ib_manifest_free(b);
+}
+
+/* The Windows a detection found on partition 1 of m. */
+static struct ib_mf_windows *add_windows(struct ib_manifest *m)
+{
+	struct ib_mf_windows *w = ib_xcalloc(1, sizeof(*w));
+	w->root = ib_xstrdup("/Windows");
+	w->major = 10;
+	w->build = 20348;
+	w->edition = ib_xstrdup("ServerStandard");
+	w->installation_type = ib_xstrdup("Server Core");
+	w->product_name = ib_xstrdup("Windows Server 2022 Standard");
+	w->arch = ib_xstrdup("amd64");
+	w->control_set = ib_xstrdup("ControlSet002");
+	w->virtio_os = ib_xstrdup("2k22");
+	w->virtio_arch = ib_xstrdup("amd64");
+	m->parts.v[0].windows = w;
+	return w;
+}
+
+static char *to_text(const struct ib_manifest *m)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&s, &n);
+	assert_non_null(f);
+	ib_manifest_print(m, f);
+	fclose(f);
+	return s;
+}
+
+static void test_json_windows(void **state)
+{
+	(void)state;
+	struct ib_manifest *m = sample();
+	struct ib_mf_windows *w = add_windows(m);
+	char *s = to_json(m);
+	assert_non_null(strstr(s, "\"sectors_per_track\":63},\"windows\":{\"root\":\"/Windows\",\"version\":\"10.0\","
+				  "\"build\":20348,\"edition\":\"ServerStandard\",\"installation_type\":\"Server Core\","
+				  "\"product_name\":\"Windows Server 2022 Standard\",\"arch\":\"amd64\","
+				  "\"control_set\":\"ControlSet002\",\"virtio_os\":\"2k22\",\"virtio_arch\":\"amd64\","
+				  "\"error\":null},\"files\":["));
+	free(s);
+	char *t = to_text(m);
+	assert_non_null(strstr(t, "\n  Windows at /Windows: Windows Server 2022 Standard, version 10.0 build 20348, "
+				  "edition ServerStandard, Server Core, amd64\n"
+				  "    control set ControlSet002, virtio-win folders 2k22/amd64\n"
+				  "  2 files (3 bytes), 1 directories\n"));
+	free(t);
+
+	/* A failed detection: what is known, nulls, and the error. */
+	ib_mf_windows_free(w);
+	w = ib_xcalloc(1, sizeof(*w));
+	w->root = ib_xstrdup("/WINNT");
+	w->error = ib_xstrdup("SYSTEM hive at byte 0x1000: bad \"hbin\"");
+	m->parts.v[0].windows = w;
+	s = to_json(m);
+	assert_non_null(strstr(s, "\"windows\":{\"root\":\"/WINNT\",\"version\":null,\"build\":null,\"edition\":null,"
+				  "\"installation_type\":null,\"product_name\":null,\"arch\":null,\"control_set\":null,"
+				  "\"virtio_os\":null,\"virtio_arch\":null,"
+				  "\"error\":\"SYSTEM hive at byte 0x1000: bad \\\"hbin\\\"\"},\"files\":["));
+	free(s);
+	t = to_text(m);
+	assert_non_null(strstr(t, "\n  Windows at /WINNT:\n    detection failed: SYSTEM hive at byte 0x1000: bad \"hbin\"\n"));
+	free(t);
+	ib_manifest_free(m);
+}
+
+static void test_diff_windows(void **state)
+{
+	(void)state;
+	struct ib_manifest *a = sample(), *b = sample();
+	struct ib_mf_diff d;
+	/* Added (b only), then removed (a only). */
+	add_windows(b);
+	ib_manifest_diff(a, b, IB_MF_IGNORE_IDS | IB_MF_IGNORE_TIMES, &d);
+	assert_int_equal(count(&d), 1);
+	assert_string_equal(d.items.v[0].category, "windows");
+	assert_int_equal(d.items.v[0].partition, 1);
+	assert_int_equal(d.items.v[0].change, IB_MF_ADDED);
+	assert_null(d.items.v[0].a);
+	assert_string_equal(d.items.v[0].b, "Windows Server 2022 Standard 10.0 build 20348 amd64 at /Windows");
+	ib_mf_diff_free(&d);
+	ib_manifest_diff(b, a, 0, &d);
+	assert_int_equal(count(&d), 1);
+	assert_int_equal(d.items.v[0].change, IB_MF_REMOVED);
+	assert_non_null(d.items.v[0].a);
+	ib_mf_diff_free(&d);
+	/* The same on both sides: nothing. */
+	add_windows(a);
+	ib_manifest_diff(a, b, 0, &d);
+	assert_int_equal(count(&d), 0);
+	ib_mf_diff_free(&d);
+	/* Field by field; an unknown build is absent, an error appears. */
+	struct ib_mf_windows *w = b->parts.v[0].windows;
+	w->build = 0;
+	free(w->control_set);
+	w->control_set = ib_xstrdup("ControlSet001");
+	w->error = ib_xstrdup("broken");
+	ib_manifest_diff(a, b, IB_MF_IGNORE_IDS | IB_MF_IGNORE_TIMES, &d);
+	assert_int_equal(count(&d), 3);
+	assert_string_equal(d.items.v[0].fields, "build");
+	assert_string_equal(d.items.v[0].a, "20348");
+	assert_null(d.items.v[0].b);
+	assert_string_equal(d.items.v[1].fields, "control_set");
+	assert_string_equal(d.items.v[1].b, "ControlSet001");
+	assert_string_equal(d.items.v[2].fields, "error");
+	assert_null(d.items.v[2].a);
+	assert_string_equal(d.items.v[2].b, "broken");
+	for (size_t i = 0; i < count(&d); i++) {
+		assert_string_equal(d.items.v[i].category, "windows");
+		assert_int_equal(d.items.v[i].change, IB_MF_CHANGED);
+	}
 	ib_mf_diff_free(&d);
 	ib_manifest_free(a);
 	ib_manifest_free(b);
@@ -387,7 +504,8 @@ int main(void)
 		cmocka_unit_test(test_diff_ids),    cmocka_unit_test(test_diff_files),
 		cmocka_unit_test(test_diff_layout), cmocka_unit_test(test_ignore_parse),
 		cmocka_unit_test(test_json_top),    cmocka_unit_test(test_probe),
-		cmocka_unit_test(test_fat_names),
+		cmocka_unit_test(test_fat_names),   cmocka_unit_test(test_json_windows),
+		cmocka_unit_test(test_diff_windows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
