@@ -274,8 +274,10 @@ int ib_build(struct ib_plan *plan, const struct ib_build_opts *opts, struct ib_e
 	 * devices, work dirs), released and reported. */
 	if (r == 0 && mount_backend(&b))
 		ib_mount_release_stale(plan->out_dir, opts->progress);
-	if (r == 0)
+	if (r == 0) {
+		ib_ntfs_tmp_release_stale();
 		r = make_out_dir(&b, err);
+	}
 	for (size_t i = 0; r == 0 && i < plan->nsteps; i++) {
 		struct ib_plan_step *s = &plan->steps[i];
 		struct ib_event ev = {.kind = IB_EV_STEP_START, .step = (unsigned)i + 1,

@@ -246,6 +246,7 @@ void ib_plan_mkfs_args(const struct ib_plan *p, const struct ib_plan_part *pp, s
 		.fat_bits = pp->spec->fs.type == IB_FS_FAT16 ? 16 : 32,
 		.serial = pp->fs_serial,
 		.ntfs_serial = pp->ntfs_serial,
+		.ntfs_tmp = pp->ntfs_tmp,
 		.reproducible = p->reproducible,
 		.epoch = p->epoch,
 	};
@@ -253,6 +254,9 @@ void ib_plan_mkfs_args(const struct ib_plan *p, const struct ib_plan_part *pp, s
 
 char *ib_plan_ntfs_tmp(const struct ib_plan *p, const struct ib_plan_part *pp)
 {
+	const char *shm = ib_ntfs_tmp_dir(pp->size);
+	if (shm)
+		return ib_xasprintf("%s/.imgbuild-%s.%ld.ntfs-p%u.tmp", shm, p->recipe->name, (long)getpid(), pp->number);
 	return ib_xasprintf("%s/ntfs-p%u.tmp", p->work_dir, pp->number);
 }
 
@@ -334,10 +338,11 @@ static void make_steps(struct ib_plan *p)
 		char **argv;
 		if (fs == IB_FS_NTFS) {
 			/* lib: a temporary file spliced in; mount: the attached device. */
-			char *tmp = p->mount_backend ? ib_xasprintf("<device of p%u>", pp->number)
-						     : ib_plan_ntfs_tmp(p, pp);
-			argv = ib_ntfs_mkfs_argv(&a, tmp);
-			free(tmp);
+			if (!p->mount_backend && !pp->ntfs_tmp)
+				pp->ntfs_tmp = ib_plan_ntfs_tmp(p, pp);
+			char *dev = p->mount_backend ? ib_xasprintf("<device of p%u>", pp->number) : NULL;
+			argv = ib_ntfs_mkfs_argv(&a, dev ? dev : pp->ntfs_tmp);
+			free(dev);
 		} else {
 			argv = ib_fat_mkfs_argv(&a);
 		}
@@ -430,6 +435,7 @@ void ib_plan_free(struct ib_plan *p)
 			for (size_t j = 0; j < pp->spec->nfiles; j++)
 				ib_srctree_free(&pp->trees[j]);
 		free(pp->trees);
+		free(pp->ntfs_tmp);
 		ib_plan_windows_free(pp->win);
 	}
 	free_steps(p);

@@ -29,6 +29,7 @@ struct ib_plan_part {
 	uint64_t cluster_size; /* resolved (0 for no filesystem) */
 	uint32_t fs_serial;    /* FAT volume id (low 32 bits) */
 	uint64_t ntfs_serial;
+	char *ntfs_tmp; /* the file mkntfs formats (lib backend) */
 	/* The filesystem the partition holds: the recipe's fs, or on a base what
 	 * its boot sector shows once the partition is located. */
 	enum ib_fs_type fs;

@@ -19,6 +19,7 @@ struct ib_mkfs_args {
 	int fat_bits;          /* 16 or 32 for FAT */
 	uint32_t serial;       /* FAT volume id */
 	uint64_t ntfs_serial;  /* NTFS volume serial (0: mkntfs picks one) */
+	const char *ntfs_tmp;  /* the file mkntfs formats (NULL: <work_dir>/ntfs-<offset>.tmp) */
 	bool reproducible;     /* every time the filesystem holds is epoch (repro.h) */
 	int64_t epoch;
 	struct ib_undo *undo;
@@ -42,6 +43,14 @@ int ib_ntfs_mkfs(const struct ib_mkfs_args *a, struct ib_error *err);
  * times are then set to the epoch as ib_ntfs_mkfs does. The device is on
  * a->undo while attached (lib/fs/mkfs_dev.c). */
 int ib_ntfs_mkfs_dev(const struct ib_mkfs_args *a, unsigned number, enum ib_table table, struct ib_error *err);
+
+/* Where mkntfs's temporary file goes: /dev/shm when it is a usable tmpfs
+ * with room for volume_size's metadata (mkntfs writes its $LogFile in small
+ * writes and syncs it: about twice as fast in memory), else NULL (the work
+ * directory). The name carries the pid so a later run can remove what a
+ * killed build left (ib_ntfs_tmp_release_stale). Static string. */
+const char *ib_ntfs_tmp_dir(uint64_t volume_size);
+void ib_ntfs_tmp_release_stale(void);
 
 /* Copy the allocated extents (SEEK_DATA/SEEK_HOLE) of src_fd into dst_fd at
  * dst_off. Holes stay holes. Polls ib_interrupted(). */

@@ -12,6 +12,12 @@
  * metadata time is set to the epoch through libntfs-3g. */
 #include "fs.h"
 
+#include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <signal.h>
+#include <dirent.h>
+#include <sys/statvfs.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -143,9 +149,10 @@ static int make_and_copy(const struct ib_mkfs_args *a, const char *tmp, int tfd,
 int ib_ntfs_mkfs(const struct ib_mkfs_args *a, struct ib_error *err)
 {
 	_cleanup_free_ char *name = ib_xasprintf("ntfs-%" PRIu64 ".tmp", a->offset);
-	_cleanup_free_ char *tmp = ib_path_join(a->work_dir, name);
+	_cleanup_free_ char *tmp = a->ntfs_tmp ? ib_xstrdup(a->ntfs_tmp) : ib_path_join(a->work_dir, name);
 
-	int tfd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* O_EXCL and no symlinks: the file may be in a shared /dev/shm. */
+	int tfd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (tfd < 0)
 		return ib_fail_errno(err, -errno, "ntfs: cannot create %s", tmp);
 	size_t undo = ib_undo_push_unlink(a->undo, tmp);
@@ -154,4 +161,45 @@ int ib_ntfs_mkfs(const struct ib_mkfs_args *a, struct ib_error *err)
 	if (unlink(tmp) == 0 || errno == ENOENT)
 		ib_undo_drop(a->undo, undo);
 	return rc;
+}
+
+#define SHM_DIR "/dev/shm"
+
+const char *ib_ntfs_tmp_dir(uint64_t volume_size)
+{
+	struct statvfs vfs;
+	struct stat st;
+	if (stat(SHM_DIR, &st) < 0 || !S_ISDIR(st.st_mode) || access(SHM_DIR, W_OK | X_OK) < 0 ||
+	    statvfs(SHM_DIR, &vfs) < 0)
+		return NULL;
+	/* mkntfs writes at most a few tens of MiB of metadata ($LogFile up to
+	 * 64 MiB, $MFT, the bitmap at one bit per cluster): ask for 128 MiB plus
+	 * 1/16384 of the volume, and keep the rest of memory for everyone else. */
+	uint64_t need = (128ull << 20) + (volume_size >> 14);
+	uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	return avail >= 2 * need ? SHM_DIR : NULL;
+}
+
+void ib_ntfs_tmp_release_stale(void)
+{
+	DIR *d = opendir(SHM_DIR);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		/* .imgbuild-<name>.<pid>.ntfs-p<N>.tmp, ours and its build dead */
+		const char *tail = strstr(de->d_name, ".ntfs-p");
+		if (strncmp(de->d_name, ".imgbuild-", 10) != 0 || !tail)
+			continue;
+		const char *dot = tail;
+		while (dot > de->d_name && dot[-1] != '.')
+			dot--;
+		long pid = strtol(dot, NULL, 10);
+		struct stat st;
+		if (pid <= 0 || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_uid != geteuid())
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
 }
