@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { OPT_JSON = 1000, OPT_BACKEND, OPT_SET };
+enum { OPT_JSON = 1000, OPT_BACKEND, OPT_SET, OPT_MANIFEST };
 
 /* Parse the options every subcommand shares; returns -1 on a usage error,
  * 1 when help was printed. */
@@ -13,6 +13,7 @@ int cli_parse(int argc, char **argv, const char *usage, bool allow_out, struct c
 {
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'}, {"json", no_argument, NULL, OPT_JSON},
+		{"manifest", no_argument, NULL, OPT_MANIFEST},
 		{"backend", required_argument, NULL, OPT_BACKEND}, {"set", required_argument, NULL, OPT_SET},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
@@ -38,6 +39,13 @@ int cli_parse(int argc, char **argv, const char *usage, bool allow_out, struct c
 			}
 			break;
 		case OPT_JSON: c->json = true; break;
+		case OPT_MANIFEST:
+			if (!strstr(usage, "--manifest")) {
+				fprintf(stderr, "imgbuild: option '--manifest' is only for 'build'\n");
+				return -1;
+			}
+			c->manifest = true;
+			break;
 		case OPT_SET:
 			if (!strchr(optarg, '=')) {
 				fprintf(stderr, "imgbuild: --set takes KEY=VALUE, got '%s'\n", optarg);

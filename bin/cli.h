@@ -17,6 +17,7 @@ struct cli {
 	const char **sets;
 	size_t nsets;
 	bool json;
+	bool manifest; /* build --manifest */
 };
 
 /* Parse the options the subcommands share; -1 on a usage error (printed),

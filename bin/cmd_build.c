@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "error.h"
 #include "json.h"
+#include "manifest.h"
 #include "plan.h"
 #include "recipe.h"
 #include "size.h"
@@ -18,7 +19,8 @@
 #include "undo.h"
 
 static const char usage_build[] =
-	"usage: imgbuild build RECIPE [-o DIR] [--backend lib|mount] [--set KEY=VALUE]... [--json]\n"
+	"usage: imgbuild build RECIPE [-o DIR] [--backend lib|mount] [--set KEY=VALUE]... [--manifest]\n"
+	"                      [--json]\n"
 	"\n"
 	"Build every output of RECIPE into DIR (default ./out) as DIR/<name>.<ext>.\n"
 	"Nothing is written before the whole recipe has validated; outputs appear\n"
@@ -30,7 +32,10 @@ static const char usage_build[] =
 	"                        mtools) or mount (root: NTFS through a loop/lofi device\n"
 	"                        and an ntfs-3g mount, as done by hand; see docs/backends.md)\n"
 	"  --set KEY=VALUE       override a recipe value, e.g. --set disk.size=16GiB\n"
-	"  --json                one JSON object per line on stdout (events, outputs, errors)\n"
+	"  --manifest            also write DIR/<name>.manifest.json: the image's manifest\n"
+	"                        as `imgbuild inspect --json` prints it (docs/inspect.md)\n"
+	"  --json                one JSON object per line on stdout (events, outputs, errors),\n"
+	"                        ending with the manifest of what was built and the result\n"
 	"  -h, --help            this help\n"
 	"\n"
 	"Reproducible mode (bit-identical outputs for the same recipe and inputs) is on\n"
@@ -166,13 +171,29 @@ int ib_cmd_build(int argc, char **argv)
 	ib_plan_use_backend(p, c.backend);
 	struct reporter rep = {.json = c.json, .tty = isatty(STDERR_FILENO)};
 	struct ib_progress prog = {.event = report_event, .ctx = &rep};
-	struct ib_build_opts opts = {.out_dir = p->out_dir, .backend = c.backend, .progress = &prog};
+	struct ib_manifest *manifest = NULL;
+	struct ib_build_opts opts = {.out_dir = p->out_dir,
+				     .backend = c.backend,
+				     .progress = &prog,
+				     .manifest = c.json ? &manifest : NULL,
+				     .write_manifest = c.manifest};
 	struct ib_error err = {0};
 	int code = 0;
 	if (ib_build(p, &opts, &err) < 0) {
 		report_error(&err, c.json);
 		code = err.exit_code ? err.exit_code : IB_EXIT_FAIL;
 	}
+	if (c.json && manifest) {
+		struct ib_json j = {0};
+		ib_json_begin_object(&j);
+		ib_json_kv_str(&j, "event", "manifest");
+		ib_json_key(&j, "manifest");
+		ib_manifest_json(manifest, &j);
+		ib_json_end_object(&j);
+		ib_json_flush(&j, stdout);
+		ib_json_free(&j);
+	}
+	ib_manifest_free(manifest);
 	if (c.json) {
 		struct ib_json j = {0};
 		ib_json_begin_object(&j);

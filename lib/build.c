@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "convert.h"
+#include "json.h"
+#include "manifest.h"
 #include "customise.h"
 #include "fs/fs.h"
 #include "ptable/ptable.h"
@@ -225,6 +227,59 @@ static int check_interrupt(struct ib_error *err)
 	return ib_interrupted() ? ib_fail_interrupted(err, NULL) : 0;
 }
 
+/* The manifest of the finished work image. Its image block names the first
+ * output by file name only, so a reproducible build gives the same manifest
+ * in any output directory. */
+static int make_manifest(struct build *b, struct ib_error *err)
+{
+	struct ib_plan *p = b->plan;
+	struct ib_manifest *m = NULL;
+	if (ib_manifest_read(p->work_image, &m, err) < 0) {
+		ib_error_prefix(err, "reading back the image for its manifest");
+		return -1;
+	}
+	if (p->recipe->noutputs) {
+		const struct ib_output_spec *o = &p->recipe->outputs[0];
+		free(m->path);
+		m->path = ib_xasprintf("%s.%s", p->recipe->name, ib_out_format_ext(o->format));
+		free(m->format);
+		m->format = ib_xstrdup(ib_out_format_name(o->format));
+	}
+	int r = 0;
+	if (b->opts->write_manifest) {
+		char *tmp = ib_xasprintf("%s/.imgbuild-%s.%ld.manifest.json", p->out_dir, p->recipe->name,
+					 (long)getpid());
+		ib_undo_push_unlink(&b->undo, tmp);
+		FILE *f = fopen(tmp, "we");
+		if (!f) {
+			r = ib_fail_errno(err, -errno, "cannot create '%s'", tmp);
+		} else {
+			struct ib_json j = {0};
+			ib_manifest_json(m, &j);
+			ib_json_flush(&j, f);
+			ib_json_free(&j);
+			if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+				r = ib_fail_errno(err, -errno, "cannot write '%s'", tmp);
+			if (fclose(f) != 0 && r == 0)
+				r = ib_fail_errno(err, -errno, "cannot write '%s'", tmp);
+		}
+		if (r == 0) {
+			b->outs = ib_xrealloc(b->outs, (b->nouts + 1) * sizeof(*b->outs));
+			b->outs[b->nouts++] = (struct pending_output){
+				.tmp = tmp,
+				.final = ib_xasprintf("%s/%s.manifest.json", p->out_dir, p->recipe->name),
+				.format = "manifest"};
+		} else {
+			free(tmp);
+		}
+	}
+	if (r == 0 && b->opts->manifest)
+		*b->opts->manifest = m;
+	else
+		ib_manifest_free(m);
+	return r;
+}
+
 /* All steps succeeded: move every output into place. */
 static int publish_outputs(struct build *b, struct ib_error *err)
 {
@@ -296,6 +351,8 @@ int ib_build(struct ib_plan *plan, const struct ib_build_opts *opts, struct ib_e
 			ib_error_prefix(err, "%s", s->title);
 		ib_progress_emit(opts->progress, &ev);
 	}
+	if (r == 0 && (opts->manifest || opts->write_manifest))
+		r = make_manifest(&b, err);
 	if (r == 0)
 		r = publish_outputs(&b, err);
 	if (r == 0) {

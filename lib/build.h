@@ -3,6 +3,8 @@
  * order, outputs written under temporary names and renamed at the end. */
 #pragma once
 
+#include <stdbool.h>
+
 #include "error.h"
 #include "plan.h"
 #include "progress.h"
@@ -11,6 +13,12 @@ struct ib_build_opts {
 	const char *out_dir;
 	const char *backend; /* "lib" (default) */
 	const struct ib_progress *progress;
+	/* The manifest of what was built (imgbuild inspect's, read from the work
+	 * image after the last step): returned here when non-NULL (the caller
+	 * frees it with ib_manifest_free), and written as
+	 * <out_dir>/<name>.manifest.json with the outputs when write_manifest. */
+	struct ib_manifest **manifest;
+	bool write_manifest;
 };
 
 /* 0 on success; -1 with err set. On failure nothing is left behind: no work

@@ -285,7 +285,7 @@ for i, line in enumerate(open(events, encoding="utf-8"), 1):
         print(f"  line {i} has no \"event\": {line.rstrip()[:200]}"); bad += 1; continue
     evs.append(e)
 kinds = [e["event"] for e in evs]
-unknown = set(kinds) - {"step-start", "step-done", "step-failed", "output", "error", "result", "info", "windows"}
+unknown = set(kinds) - {"step-start", "step-done", "step-failed", "output", "error", "result", "info", "windows", "manifest"}
 if unknown:
     print(f"  unknown event kinds {sorted(unknown)}"); bad += 1
 if not evs or kinds[-1] != "result":
@@ -297,6 +297,8 @@ if want_ok:
         print(f"  {kinds.count('output')} output events, expected {nout}"); bad += 1
     if "step-failed" in kinds or "error" in kinds:
         print("  a successful build reported step-failed/error"); bad += 1
+    if kinds[-2:-1] != ["manifest"]:
+        print("  a successful --json build does not end with its manifest before the result"); bad += 1
 sys.exit(1 if bad else 0)
 EOF
 }
