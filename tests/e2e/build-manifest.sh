@@ -37,8 +37,8 @@ mkdir -p "$T/bin"
 ln -s "$REPO/tests/fixtures/bin/fake-tool" "$T/bin/qemu-img"
 OUT2=$T/w/out2
 (cd "$T/w" && run_unpriv env PATH="$T/bin:$PATH" FAKE_TOOL_EXIT=1 FAKE_TOOL_STDERR=broken "$IMGBUILD" build "$R" -o "$OUT2" --manifest) >/dev/null 2>"$T/fail.err"
-grep -q broken "$T/fail.err" || fail "the tool's stderr is not in the error"
 rc=$?
+grep -q broken "$T/fail.err" || fail "the tool's stderr is not in the error"
 [ $rc = 1 ] || { fail "the failing build exited $rc, expected 1"; sed 's/^/  | /' "$T/fail.err"; }
 [ -e "$OUT2/gpt512.manifest.json" ] && fail "a failed build wrote a manifest"
 assert_no_leftovers "$OUT2"
