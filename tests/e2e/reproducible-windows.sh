@@ -10,6 +10,7 @@
 # The example is switched on with --set reproducible.epoch/.seed, the
 # Windows recipe by its own `reproducible:` in world 1 and in world 2 by
 # SOURCE_DATE_EPOCH, which wins over the other epoch its recipe says there.
+# The Windows build is made a third time on simulated illumos: same bytes.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -51,4 +52,22 @@ expect_build_rc 0
 assert_matches "world 2: the Windows report is verified" '"verified":true' "$T/build.json"
 same_outputs windows "$T/w/one/win" "$T/w/two/a/much/longer/path/win"
 assert_dir_holds "$T/w/one/win" win.qcow2 win.raw
+
+# ---- the same Windows build on simulated illumos ----
+# The platform code paths of illumos (tests/sim/illumos: lofiadm and modinfo
+# stand-ins, a sysroot) run on Linux; the outputs must be the very same bytes
+# as on Linux, which is what Helios/OmniOS-vs-Linux parity means.
+SIM=$REPO/tests/sim/illumos
+if command -v cc >/dev/null && command -v objcopy >/dev/null && "$SIM/sim-mksysroot" "$T/sysroot" >"$T/mksysroot.txt" 2>&1; then
+	chmod -R a+rX "$T/sysroot"
+	mkdir -p "$T/w/illumos"
+	chown "$NOBODY:$NOBODY" "$T/w/illumos"
+	ENVX=(SOURCE_DATE_EPOCH=$EPOCH PATH="$SIM:$PATH" IMGBUILD_PLATFORM=illumos IMGBUILD_SYSROOT="$T/sysroot")
+	rbuild 1 "$T/wr2/win.yml" "$T/w/illumos/win"
+	expect_build_rc 0
+	assert_matches "illumos: the Windows report is verified" '"verified":true' "$T/build.json"
+	same_outputs "windows, Linux vs simulated illumos" "$T/w/one/win" "$T/w/illumos/win"
+else
+	log "SKIP part: cannot make the simulated illumos sysroot (needs cc and objcopy): $(tail -n 3 "$T/mksysroot.txt" 2>/dev/null)"
+fi
 finish
