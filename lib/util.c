@@ -162,6 +162,20 @@ char *ib_path_join(const char *dir, const char *rel)
 	return ib_xasprintf("%s%s%s", dir, dir[dl - 1] == '/' ? "" : "/", rel);
 }
 
+const char *ib_path_split(char *path, const char **name)
+{
+	char *slash = strrchr(path, '/');
+	if (!slash) {
+		*name = path;
+		return "/";
+	}
+	*name = slash + 1;
+	if (slash == path)
+		return "/";
+	*slash = '\0';
+	return path;
+}
+
 static int rm_rf_at(int dirfd, const char *name, dev_t dev, bool top)
 {
 	struct stat st;

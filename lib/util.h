@@ -75,5 +75,8 @@ int ib_pread_all(int fd, void *buf, size_t n, uint64_t off); /* -EIO on short re
 
 /* Join a directory and a relative path ("" or "." dir gives rel). */
 char *ib_path_join(const char *dir, const char *rel);
+/* Split an absolute volume path in place: "/a/b/c" -> returns "/a/b" and sets
+ * *name to "c"; "/c" and "c" -> returns "/" (a static string). */
+const char *ib_path_split(char *path, const char **name);
 /* Recursively remove a path; ignores ENOENT. 0 or -errno. */
 int ib_rm_rf(const char *path);

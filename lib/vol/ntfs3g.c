@@ -25,6 +25,7 @@
 #include "../undo.h"
 #include "../util.h"
 #include "ntfs3g_device.h"
+#include "ntfs3g_names.h"
 
 #define WRITE_CHUNK (1u << 20)
 
@@ -91,44 +92,6 @@ static int vol_open(struct ib_vol **out, const struct ib_vol_target *t, struct i
 	return 0;
 }
 
-/* "/a/b/c" -> parent "/a/b" (kept in the caller's copy) and name "c". */
-static const char *split_parent(char *path, const char **name)
-{
-	char *slash = strrchr(path, '/');
-	if (!slash) {
-		*name = path;
-		return "/";
-	}
-	*name = slash + 1;
-	if (slash == path)
-		return "/";
-	*slash = '\0';
-	return path;
-}
-
-/* The UTF-16 name, checked for what Windows accepts. Returns its length or
- * -1 with errno set. */
-static int windows_name(ntfs_volume *vol, const char *name, ntfschar **uname)
-{
-	*uname = NULL;
-	int len = ntfs_mbstoucs(name, uname);
-	if (len < 0)
-		return -1;
-	if (len == 0 || len > NTFS_MAX_NAME_LEN) {
-		free(*uname);
-		*uname = NULL;
-		errno = len ? ENAMETOOLONG : EINVAL;
-		return -1;
-	}
-	if (ntfs_forbidden_names(vol, *uname, len, TRUE)) {
-		free(*uname);
-		*uname = NULL;
-		errno = EINVAL;
-		return -1;
-	}
-	return len;
-}
-
 static int name_fail(struct ib_error *err, const char *what, const char *path, int e)
 {
 	if (e == EINVAL)
@@ -139,39 +102,6 @@ static int name_fail(struct ib_error *err, const char *what, const char *path, i
 	if (e == EILSEQ)
 		return ib_fail(err, IB_EXIT_FAIL, "ntfs: cannot %s %s: the name is not valid UTF-8", what, path);
 	return ib_fail_errno(err, -e, "ntfs: cannot %s %s", what, path);
-}
-
-/* All four times in the standard information (written from the inode when
- * it is synced), in every FILE_NAME attribute of the record, and (through
- * the file-name dirty flag) in the parent's index entry. */
-static int set_times(ntfs_inode *ni, const struct timespec *ts)
-{
-	ntfs_time t = timespec2ntfs(*ts);
-	ni->creation_time = t;
-	ni->last_data_change_time = t;
-	ni->last_mft_change_time = t;
-	ni->last_access_time = t;
-
-	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
-	if (!ctx)
-		return -1;
-	while (!ntfs_attr_lookup(AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0, NULL, 0, ctx)) {
-		FILE_NAME_ATTR *fn = (FILE_NAME_ATTR *)((u8 *)ctx->attr + le16_to_cpu(ctx->attr->value_offset));
-		fn->creation_time = t;
-		fn->last_data_change_time = t;
-		fn->last_mft_change_time = t;
-		fn->last_access_time = t;
-		ntfs_inode_mark_dirty(ctx->ntfs_ino);
-	}
-	int e = errno;
-	ntfs_attr_put_search_ctx(ctx);
-	if (e != ENOENT) {
-		errno = e;
-		return -1;
-	}
-	NInoSetDirty(ni);
-	NInoFileNameSetDirty(ni);
-	return 0;
 }
 
 static bool is_dir(const ntfs_inode *ni) { return ni->mrec->flags & MFT_RECORD_IS_DIRECTORY; }
@@ -206,7 +136,7 @@ static int vol_mkdir(struct ib_vol *v, const char *path, const struct timespec *
 		size_t plen = (size_t)(comp - copy) + strlen(comp);
 		_cleanup_free_ char *sofar = ib_xstrndup(path, plen);
 		ntfschar *uname = NULL;
-		int ulen = windows_name(v->vol, comp, &uname);
+		int ulen = ib_ntfs_windows_name(v->vol, comp, &uname);
 		if (ulen < 0) {
 			int e = errno;
 			close_pair(cur, parent);
@@ -239,7 +169,7 @@ static int vol_mkdir(struct ib_vol *v, const char *path, const struct timespec *
 		cur = child;
 	}
 
-	if (set_times(cur, mtime) < 0) {
+	if (ib_ntfs_set_times(cur, mtime) < 0) {
 		int e = errno;
 		close_pair(cur, parent);
 		return ib_fail_errno(err, -e, "ntfs: cannot set the times of %s", path);
@@ -353,9 +283,9 @@ static int vol_put_file(struct ib_vol *v, const char *path, const char *src, uin
 
 	_cleanup_free_ char *copy = ib_xstrdup(path);
 	const char *name;
-	const char *parent = split_parent(copy, &name);
+	const char *parent = ib_path_split(copy, &name);
 	ntfschar *uname = NULL;
-	int ulen = windows_name(v->vol, name, &uname);
+	int ulen = ib_ntfs_windows_name(v->vol, name, &uname);
 	if (ulen < 0)
 		return name_fail(err, "create", path, errno);
 
@@ -381,7 +311,7 @@ static int vol_put_file(struct ib_vol *v, const char *path, const char *src, uin
 	int rc = write_data(v, ni, fd, path, src, size, err);
 	if (!rc)
 		pack_next_allocation(v->vol, ni);
-	if (!rc && set_times(ni, mtime) < 0)
+	if (!rc && ib_ntfs_set_times(ni, mtime) < 0)
 		rc = ib_fail_errno(err, -errno, "ntfs: cannot set the times of %s", path);
 	if (close_pair(ni, dir) < 0 && !rc)
 		rc = ib_fail_errno(err, -errno, "ntfs: cannot write %s", path);
@@ -462,7 +392,7 @@ static int restamp_record(ntfs_volume *vol, u64 mft_no, MFT_RECORD *m, const str
 	ntfs_inode *ni = held ? held : ntfs_inode_open(vol, mft_no);
 	if (!ni)
 		return -1;
-	int r = set_times(ni, ts);
+	int r = ib_ntfs_set_times(ni, ts);
 	if (held)
 		return r < 0 || ntfs_inode_sync(held) < 0 ? -1 : 0;
 	int e = errno;

@@ -4,6 +4,7 @@
  * compare names with the volume's own $UpCase table, as Windows does, so
  * "/windows/system32/CONFIG/system" finds /Windows/System32/config/SYSTEM. */
 #include "ntfs3g_files.h"
+#include "ntfs3g_names.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -347,56 +348,6 @@ int ib_ntfs_files_read(struct ib_ntfs_files *f, const char *path, const char *ho
 	return rc;
 }
 
-/* The four NTFS times of ni, in its standard information and file names. */
-static int stamp(ntfs_inode *ni, const struct timespec *ts)
-{
-	ntfs_time t = timespec2ntfs(*ts);
-	ni->creation_time = ni->last_data_change_time = ni->last_mft_change_time = ni->last_access_time = t;
-	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
-	if (!ctx)
-		return -1;
-	while (!ntfs_attr_lookup(AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0, NULL, 0, ctx)) {
-		FILE_NAME_ATTR *fn = (FILE_NAME_ATTR *)((u8 *)ctx->attr + le16_to_cpu(ctx->attr->value_offset));
-		fn->creation_time = fn->last_data_change_time = fn->last_mft_change_time = fn->last_access_time = t;
-		ntfs_inode_mark_dirty(ctx->ntfs_ino);
-	}
-	ntfs_attr_put_search_ctx(ctx);
-	NInoSetDirty(ni);
-	NInoFileNameSetDirty(ni);
-	return 0;
-}
-
-/* A new name: valid UTF-8 that Windows accepts. Length or -1 (errno). */
-static int new_name(ntfs_volume *vol, const char *name, ntfschar **uname)
-{
-	*uname = NULL;
-	int len = ntfs_mbstoucs(name, uname);
-	if (len < 0)
-		return -1;
-	if (len == 0 || len > NTFS_MAX_NAME_LEN || ntfs_forbidden_names(vol, *uname, len, TRUE)) {
-		free(*uname);
-		*uname = NULL;
-		errno = len > NTFS_MAX_NAME_LEN ? ENAMETOOLONG : EINVAL;
-		return -1;
-	}
-	return len;
-}
-
-/* "/a/b/c" -> "/a/b" (in place) and "c". */
-static const char *split(char *path, const char **name)
-{
-	char *slash = strrchr(path, '/');
-	if (!slash) {
-		*name = path;
-		return "/";
-	}
-	*name = slash + 1;
-	if (slash == path)
-		return "/";
-	*slash = '\0';
-	return path;
-}
-
 /* Open the directory at path (which must exist). */
 static ntfs_inode *open_dir(struct ib_ntfs_files *f, const char *path, struct ib_error *err)
 {
@@ -428,7 +379,7 @@ int ib_ntfs_files_mkdir(struct ib_ntfs_files *f, const char *path, char **real, 
 	int rc = 0;
 	for (char *save = NULL, *comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
 		ntfschar *uname = NULL;
-		int ulen = new_name(f->vol, comp, &uname);
+		int ulen = ib_ntfs_windows_name(f->vol, comp, &uname);
 		if (ulen < 0) {
 			rc = ib_fail(err, IB_EXIT_INPUT, "ntfs: cannot create directory %s: \"%s\" is not a valid Windows name",
 				     path, comp);
@@ -447,7 +398,7 @@ int ib_ntfs_files_mkdir(struct ib_ntfs_files *f, const char *path, char **real, 
 			entry_clear(&e);
 		} else if (r == 0) {
 			child = ntfs_create(cur, const_cpu_to_le32(0), uname, (u8)ulen, S_IFDIR);
-			if (child && stamp(child, &f->mtime) < 0) {
+			if (child && ib_ntfs_set_times(child, &f->mtime) < 0) {
 				ntfs_inode_close(child);
 				child = NULL;
 			}
@@ -513,9 +464,9 @@ int ib_ntfs_files_write(struct ib_ntfs_files *f, const char *path, const char *h
 		return ib_fail_errno(err, -errno, "cannot open %s", host_src);
 	_cleanup_free_ char *copy = ib_xstrdup(path);
 	const char *name;
-	const char *parent = split(copy, &name);
+	const char *parent = ib_path_split(copy, &name);
 	ntfschar *uname = NULL;
-	int ulen = new_name(f->vol, name, &uname);
+	int ulen = ib_ntfs_windows_name(f->vol, name, &uname);
 	if (ulen < 0)
 		return ib_fail(err, IB_EXIT_INPUT, "ntfs: cannot create %s: \"%s\" is not a valid Windows name", path, name);
 	ntfs_inode *dir = open_dir(f, parent, err);
@@ -542,7 +493,7 @@ int ib_ntfs_files_write(struct ib_ntfs_files *f, const char *path, const char *h
 					       : ib_fail_errno(err, -keep, "ntfs: cannot create %s", path);
 	}
 	int rc = write_data(f, ni, fd, path, host_src, err);
-	if (!rc && stamp(ni, &f->mtime) < 0)
+	if (!rc && ib_ntfs_set_times(ni, &f->mtime) < 0)
 		rc = ib_fail_errno(err, -errno, "ntfs: cannot set the times of %s", path);
 	if (ntfs_inode_close_in_dir(ni, dir) < 0 && !rc)
 		rc = ib_fail_errno(err, -errno, "ntfs: cannot write %s", path);
@@ -633,12 +584,12 @@ int ib_ntfs_files_rename(struct ib_ntfs_files *f, const char *from, const char *
 {
 	_cleanup_free_ char *copy = ib_xstrdup(from);
 	const char *name;
-	const char *parent = split(copy, &name);
+	const char *parent = ib_path_split(copy, &name);
 	ntfschar *ufrom = NULL, *uto = NULL, *utmp = NULL;
 	int lfrom = ntfs_mbstoucs(name, &ufrom);
-	int lto = new_name(f->vol, to_name, &uto);
+	int lto = ib_ntfs_windows_name(f->vol, to_name, &uto);
 	_cleanup_free_ char *tmp_name = ib_xasprintf("%s.ib-old", to_name);
-	int ltmp = new_name(f->vol, tmp_name, &utmp);
+	int ltmp = ib_ntfs_windows_name(f->vol, tmp_name, &utmp);
 	struct entry pe = {0}, src = {0}, dst = {0}, stale = {0};
 	int rc = 0, r;
 	if (lfrom < 0 || lto < 0 || ltmp < 0) {
@@ -710,7 +661,7 @@ int ib_ntfs_files_remove(struct ib_ntfs_files *f, const char *path, struct ib_er
 {
 	_cleanup_free_ char *copy = ib_xstrdup(path);
 	const char *name;
-	const char *parent = split(copy, &name);
+	const char *parent = ib_path_split(copy, &name);
 	struct entry pe;
 	int r = walk(f, parent, &pe, NULL);
 	if (r < 0)

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Names and times of NTFS entries, shared by the volume backend and the
+ * file operations of the Windows injector. */
+#pragma once
+
+#include <time.h>
+
+#include "../ntfs3g_compat.h"
+
+/* name (UTF-8) as a UTF-16 NTFS name that Windows accepts (no reserved name,
+ * none of \ : * ? " < > |, no control character, no trailing dot or space).
+ * Returns its length in *uname (malloc'd), or -1 with errno EILSEQ (not
+ * UTF-8), ENAMETOOLONG or EINVAL. */
+int ib_ntfs_windows_name(ntfs_volume *vol, const char *name, ntfschar **uname);
+
+/* Set all four times of ni to ts: in the standard information (written from
+ * the inode when it is synced), in every FILE_NAME attribute of the record,
+ * and (through the file-name dirty flag) in the parent's index entry.
+ * 0, or -1 with errno. */
+int ib_ntfs_set_times(ntfs_inode *ni, const struct timespec *ts);
