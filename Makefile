@@ -17,6 +17,8 @@ SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-s
 LIB_SRC := $(sort $(wildcard lib/*.c lib/*/*.c platform/*.c platform/*/*.c))
 BIN_SRC := $(sort $(wildcard bin/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+# Helpers the unit tests share (temp dirs, peer tools, fixtures, loop devices).
+TEST_SUPPORT_SRC := $(sort $(wildcard tests/unit/support/*.c))
 
 REL := build/rel
 SAN := build/san
@@ -36,7 +38,10 @@ endef
 $(eval $(call variant,$(REL),$(OPT_CFLAGS)))
 $(eval $(call variant,$(SAN),$(SAN_CFLAGS)))
 
-$(SAN)/tests/%: $(SAN)/obj/tests/unit/%.o $(SAN)/libimgbuild.a
+TEST_SUPPORT_OBJ := $(patsubst %.c,$(SAN)/obj/%.o,$(TEST_SUPPORT_SRC))
+$(patsubst %.c,$(SAN)/obj/%.o,$(UNIT_SRC) $(TEST_SUPPORT_SRC)): $(wildcard tests/unit/support/*.h)
+
+$(SAN)/tests/%: $(SAN)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(SAN)/libimgbuild.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LIBS) -lcmocka
 

@@ -24,16 +24,11 @@
 #include "spawn.h"
 #include "util.h"
 
-#include "../ctf/mkctf.c"
+#include "support/check.h"
+#include "support/fixtures.h"
+#include "support/tmpdir.h"
 
-#define assert_contains(hay, needle)                                                        \
-	do {                                                                                \
-		const char *h_ = (hay), *n_ = (needle);                                     \
-		if (!h_ || !strstr(h_, n_)) {                                               \
-			print_error("expected \"%s\" in \"%s\"\n", n_, h_ ? h_ : "(null)"); \
-			fail();                                                             \
-		}                                                                           \
-	} while (0)
+#include "../ctf/mkctf.c"
 
 /* struct vnode, LP64, from the table in research/illumos-fuse-lofi.md §3. */
 struct want {
@@ -70,20 +65,10 @@ static bool have_objcopy;
 static int setup_all(void **state)
 {
 	(void)state;
-	const char *src = getenv("IMGBUILD_SRCDIR");
-	if (src) {
-		snprintf(ctfdir, sizeof(ctfdir), "%s/tests/ctf", src);
-	} else {
-		/* build/san/tests/test_ctf -> <repo>/tests/ctf */
-		char exe[PATH_MAX - 32];
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (n <= 0)
-			return -1;
-		exe[n] = '\0';
-		for (int i = 0; i < 4; i++)
-			*strrchr(exe, '/') = '\0';
-		snprintf(ctfdir, sizeof(ctfdir), "%s/tests/ctf", exe);
-	}
+	char repo[PATH_MAX - 32];
+	if (ut_repo_dir(repo, sizeof(repo), true) < 0)
+		return -1;
+	snprintf(ctfdir, sizeof(ctfdir), "%s/tests/ctf", repo);
 	char *pg = ib_path_join(ctfdir, "vnode-illumos-gate.h");
 	char *pj = ib_path_join(ctfdir, "vnode-illumos-joyent.h");
 	int r = vn_parse(pg, &gate) || vn_parse(pj, &joyent);
@@ -93,8 +78,7 @@ static int setup_all(void **state)
 		fprintf(stderr, "cannot read the vnode excerpts in %s\n", ctfdir);
 		return -1;
 	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ib-test-ctf-XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (!ut_tmpdir_into(tmpdir, sizeof(tmpdir), "ctf"))
 		return -1;
 	char *oc = ib_which("objcopy");
 	have_objcopy = oc != NULL;

@@ -22,6 +22,8 @@
 #include "lib/srctree.h"
 #include "lib/util.h"
 #include "lib/vol/vol.h"
+#include "support/disk.h"
+#include "support/tmpdir.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * 1024)
@@ -50,8 +52,7 @@ static bool have_tools(void)
 static int setup(void **state)
 {
 	struct fixture *f = ib_xcalloc(1, sizeof(*f));
-	strcpy(f->dir, "/tmp/ib-test-fat-XXXXXX");
-	if (!mkdtemp(f->dir)) {
+	if (!ut_tmpdir_into(f->dir, sizeof(f->dir), "fat")) {
 		free(f);
 		return -1;
 	}
@@ -71,13 +72,7 @@ static int teardown(void **state)
 
 /* ---- helpers ---- */
 
-static void make_image(const char *path, uint64_t size)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)size), 0);
-	close(fd);
-}
+static void make_image(const char *path, uint64_t size) { close(ut_sparse_disk(path, size)); }
 
 static uint64_t file_size(const char *path)
 {

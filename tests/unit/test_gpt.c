@@ -18,117 +18,18 @@
 #include "lib/ptable/ptable.h"
 #include "lib/spawn.h"
 #include "lib/util.h"
+#include "support/check.h"
+#include "support/disk.h"
+#include "support/spawn_capture.h"
 
 #define MiB (1024ull * 1024)
 #define GiB (1024 * MiB)
 #define TiB (1024 * GiB)
 
-struct fixture {
-	char dir[64];
-	char *loopdev; /* see attach_loop */
-	int loopfd;
-};
+static int setup(void **state) { return ut_diskfx_setup(state, "gpt"); }
+static int teardown(void **state) { return ut_diskfx_teardown(state); }
 
-/* Release the loop device: it was detached right after attaching, so the
- * kernel frees it when its last user closes it (also if the test dies). */
-static void release_loop(struct fixture *f)
-{
-	if (f->loopfd >= 0)
-		close(f->loopfd);
-	f->loopfd = -1;
-	free(f->loopdev);
-	f->loopdev = NULL;
-}
-
-/* A read-only loop device with 4096-byte sectors over path, kept open and
- * already detached (autoclear). false (after printing SKIP) when impossible. */
-static bool attach_loop(struct fixture *f, const char *path)
-{
-	if (geteuid() != 0) {
-		printf("SKIP: 4096-byte sectors: sgdisk/sfdisk need a loop device, which needs root\n");
-		return false;
-	}
-	const char *attach[] = { "losetup", "--sector-size", "4096", "-r", "-f", "--show", path, NULL };
-	struct ib_spawn_opts opts = { .capture_stdout = true, .stdin_fd = -1 };
-	struct ib_spawn_result res = { 0 };
-	struct ib_error err = { 0 };
-	if (ib_spawn(attach, &opts, &res, &err) < 0) {
-		printf("SKIP: 4096-byte sectors: cannot attach a loop device: %s\n", err.msg);
-		ib_spawn_result_free(&res);
-		ib_error_clear(&err);
-		return false;
-	}
-	f->loopdev = TAKE_PTR(res.out);
-	ib_spawn_result_free(&res);
-	f->loopdev[strcspn(f->loopdev, "\n")] = '\0';
-	f->loopfd = open(f->loopdev, O_RDONLY | O_CLOEXEC);
-	const char *detach[] = { "losetup", "-d", f->loopdev, NULL };
-	int r = ib_spawn(detach, NULL, NULL, &err);
-	if (r < 0)
-		print_error("%s\n", err.msg);
-	ib_error_clear(&err);
-	assert_true(f->loopfd >= 0);
-	assert_int_equal(r, 0);
-	return true;
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = ib_xcalloc(1, sizeof(*f));
-	strcpy(f->dir, "/tmp/ib-test-gpt-XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	f->loopfd = -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	release_loop(f);
-	ib_rm_rf(f->dir);
-	free(f);
-	return 0;
-}
-
-/* A sparse image of the given size; returns an O_RDWR fd and its path. */
-static int make_disk(const struct fixture *f, const char *name, uint64_t bytes, char **path)
-{
-	*path = ib_path_join(f->dir, name);
-	int fd = open(*path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)bytes), 0);
-	return fd;
-}
-
-static bool have_tool(const char *prog)
-{
-	char *p = ib_which(prog);
-	free(p);
-	if (!p)
-		printf("SKIP: %s is not installed; its peer check is not run\n", prog);
-	return p != NULL;
-}
-
-/* Run a tool, return its stdout (caller frees) and assert it succeeded. */
-static char *run_tool(const char *const *argv)
-{
-	struct ib_spawn_opts opts = { .capture_stdout = true, .stdin_fd = -1 };
-	struct ib_spawn_result res = { 0 };
-	struct ib_error err = { 0 };
-	int r = ib_spawn(argv, &opts, &res, &err);
-	if (r < 0)
-		print_error("%s failed: %s\n", argv[0], err.msg ? err.msg : "?");
-	assert_int_equal(r, 0);
-	char *out = TAKE_PTR(res.out);
-	ib_spawn_result_free(&res);
-	ib_error_clear(&err);
-	assert_non_null(out);
-	return out;
-}
+static bool have_tool(const char *prog) { return ut_have_tool(prog, "its peer check is not run"); }
 
 static void guid_of(const char *s, struct ib_guid *g)
 {
@@ -169,33 +70,10 @@ static void build_table(struct ib_ptable *t, uint64_t bytes, uint32_t ss)
 }
 
 /* The sfdisk JSON object of the partition that starts at `start`. */
-static char *sfdisk_part(const char *json, uint64_t start)
-{
-	char key[64];
-	snprintf(key, sizeof(key), "\"start\": %" PRIu64 ",", start);
-	const char *at = strstr(json, key);
-	if (!at)
-		print_error("sfdisk --json has no partition starting at %" PRIu64 ":\n%s\n", start, json);
-	assert_non_null(at);
-	const char *open = at;
-	while (open > json && *open != '{')
-		open--;
-	const char *close = strchr(at, '}');
-	assert_non_null(close);
-	return ib_xstrndup(open, (size_t)(close - open));
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		print_error("expected to find [%s] in:\n%s\n", needle, hay);
-	assert_non_null(strstr(hay, needle));
-}
-
 static void check_sfdisk(const char *dev, const struct ib_ptable *t)
 {
 	const char *argv[] = { "sfdisk", "--json", dev, NULL };
-	_cleanup_free_ char *json = run_tool(argv);
+	_cleanup_free_ char *json = ut_spawn_capture(argv);
 	char g[37], buf[256];
 	assert_contains(json, "\"label\": \"gpt\"");
 	snprintf(buf, sizeof(buf), "\"id\": \"%s\"", ib_guid_format(&t->disk_guid, g));
@@ -208,7 +86,7 @@ static void check_sfdisk(const char *dev, const struct ib_ptable *t)
 	assert_contains(json, buf);
 	for (unsigned i = 0; i < t->n; i++) {
 		const struct ib_pt_entry *p = &t->entries[i];
-		_cleanup_free_ char *obj = sfdisk_part(json, p->first_lba);
+		_cleanup_free_ char *obj = ut_sfdisk_part(json, p->first_lba);
 		snprintf(buf, sizeof(buf), "\"size\": %" PRIu64 ",", p->last_lba - p->first_lba + 1);
 		assert_contains(obj, buf);
 		snprintf(buf, sizeof(buf), "\"type\": \"%s\"", ib_guid_format(&p->type_guid, g));
@@ -227,13 +105,13 @@ static void check_sfdisk(const char *dev, const struct ib_ptable *t)
 static void check_sgdisk(const char *dev)
 {
 	const char *argv[] = { "sgdisk", "-v", dev, NULL };
-	_cleanup_free_ char *out = run_tool(argv);
+	_cleanup_free_ char *out = ut_spawn_capture(argv);
 	assert_contains(out, "No problems found");
 }
 
 /* sgdisk and sfdisk take a plain file for 512-byte sectors; 4096-byte
  * sectors need a loop device that reports them. */
-static void check_peers(struct fixture *f, const char *path, const struct ib_ptable *t)
+static void check_peers(struct ut_diskfx *f, const char *path, const struct ib_ptable *t)
 {
 	if (t->sector_size == 512) {
 		if (have_tool("sgdisk"))
@@ -242,14 +120,14 @@ static void check_peers(struct fixture *f, const char *path, const struct ib_pta
 			check_sfdisk(path, t);
 		return;
 	}
-	if (!have_tool("losetup") || !attach_loop(f, path))
+	if (!have_tool("losetup") || !ut_loop_attach_4k(&f->loop, path, "sgdisk/sfdisk"))
 		return;
-	print_message("  peer checks on %s (4096-byte sectors)\n", f->loopdev);
+	print_message("  peer checks on %s (4096-byte sectors)\n", f->loop.dev);
 	if (have_tool("sgdisk"))
-		check_sgdisk(f->loopdev);
+		check_sgdisk(f->loop.dev);
 	if (have_tool("sfdisk"))
-		check_sfdisk(f->loopdev, t);
-	release_loop(f);
+		check_sfdisk(f->loop.dev, t);
+	ut_loop_release(&f->loop);
 }
 
 static void assert_same_table(const struct ib_ptable *got, const struct ib_ptable *want)
@@ -308,13 +186,13 @@ static void check_layout(int fd, const struct ib_ptable *t)
 	free(h);
 }
 
-static void write_check_one(struct fixture *f, uint64_t bytes, uint32_t ss)
+static void write_check_one(struct ut_diskfx *f, uint64_t bytes, uint32_t ss)
 {
 	char name[64];
 	snprintf(name, sizeof(name), "disk-%" PRIu64 "-%" PRIu32 ".img", bytes, ss);
 	print_message("  disk of %" PRIu64 " bytes, %" PRIu32 "-byte sectors\n", bytes, ss);
 	_cleanup_free_ char *path = NULL;
-	int fd = make_disk(f, name, bytes, &path);
+	int fd = ut_diskfx_image(f, name, bytes, &path);
 	struct ib_ptable *t = ib_xmalloc(sizeof(*t)), *back = ib_xmalloc(sizeof(*back));
 	build_table(t, bytes, ss);
 	struct ib_error err = { 0 };
@@ -338,7 +216,7 @@ static void write_check_one(struct fixture *f, uint64_t bytes, uint32_t ss)
 
 static void test_write_read_512(void **state)
 {
-	struct fixture *f = *state;
+	struct ut_diskfx *f = *state;
 	write_check_one(f, 64 * MiB, 512);
 	write_check_one(f, 3 * GiB + 7 * 512, 512); /* the end is not MiB-aligned */
 	write_check_one(f, 3 * TiB, 512);           /* more than 2^32 sectors: PMBR size capped */
@@ -346,7 +224,7 @@ static void test_write_read_512(void **state)
 
 static void test_write_read_4096(void **state)
 {
-	struct fixture *f = *state;
+	struct ut_diskfx *f = *state;
 	write_check_one(f, 64 * MiB, 4096);
 	write_check_one(f, 5 * GiB + 3 * 4096, 4096);
 }
@@ -372,11 +250,11 @@ static void expect_read_error(int fd, const struct ib_ptable *t, const char *wan
 	free(back);
 }
 
-static void corrupt_one(const struct fixture *f, uint32_t ss)
+static void corrupt_one(const struct ut_diskfx *f, uint32_t ss)
 {
 	uint64_t bytes = 64 * MiB, sectors = bytes / ss;
 	_cleanup_free_ char *path = NULL;
-	int fd = make_disk(f, "corrupt.img", bytes, &path);
+	int fd = ut_diskfx_image(f, "corrupt.img", bytes, &path);
 	struct ib_ptable *t = ib_xmalloc(sizeof(*t));
 	build_table(t, bytes, ss);
 	struct ib_error err = { 0 };
@@ -444,9 +322,9 @@ static void test_corruption_names_offset(void **state)
 
 static void test_not_an_image(void **state)
 {
-	struct fixture *f = *state;
+	struct ut_diskfx *f = *state;
 	_cleanup_free_ char *path = NULL;
-	int fd = make_disk(f, "blank.img", 1 * MiB, &path);
+	int fd = ut_diskfx_image(f, "blank.img", 1 * MiB, &path);
 	struct ib_ptable *t = ib_xcalloc(1, sizeof(*t));
 	t->disk_bytes = MiB;
 	t->sector_size = 512;
@@ -472,9 +350,9 @@ static void expect_write_refused(int fd, const struct ib_ptable *t, const char *
 
 static void test_write_refuses(void **state)
 {
-	struct fixture *f = *state;
+	struct ut_diskfx *f = *state;
 	_cleanup_free_ char *path = NULL;
-	int fd = make_disk(f, "refuse.img", 64 * MiB, &path);
+	int fd = ut_diskfx_image(f, "refuse.img", 64 * MiB, &path);
 	struct ib_ptable *t = ib_xmalloc(sizeof(*t));
 
 	/* Names: 36 UTF-16 units fit, 37 do not; a non-BMP character takes two. */
@@ -534,9 +412,9 @@ static void test_write_refuses(void **state)
 
 static void test_write_stops_at_first_failure(void **state)
 {
-	struct fixture *f = *state;
+	struct ut_diskfx *f = *state;
 	_cleanup_free_ char *path = NULL;
-	int fd = make_disk(f, "ro.img", 64 * MiB, &path);
+	int fd = ut_diskfx_image(f, "ro.img", 64 * MiB, &path);
 	close(fd);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);

@@ -11,34 +11,15 @@
 #include <cmocka.h>
 
 #include "lib/windows/hive.h"
-#include "hive_testlib.h"
+#include "support/hive.h"
 
 static const char *minimal;
 
-struct fx {
-	char *dir;
-};
+/* A scratch directory per test. */
+static int setup(void **state) { return ut_dirfx_setup(state, "hive"); }
+static int teardown(void **state) { return ut_dirfx_teardown(state); }
 
-static int setup(void **state)
-{
-	struct fx *f = ib_xcalloc(1, sizeof(*f));
-	f->dir = hive_tmpdir("hive");
-	if (!f->dir)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	ib_rm_rf(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
-static char *in_dir(struct fx *f, const char *name) { return ib_path_join(f->dir, name); }
+static char *in_dir(struct ut_dirfx *f, const char *name) { return ib_path_join(f->dir, name); }
 
 static struct ib_hive *open_ok(const char *path, int flags)
 {
@@ -51,47 +32,40 @@ static struct ib_hive *open_ok(const char *path, int flags)
 	return h;
 }
 
-static void ok(int r, struct ib_error *err)
-{
-	if (r < 0)
-		print_error("%s\n", err->msg);
-	assert_true(r >= 0);
-}
-
 /* Every type, Unicode strings, the default value and case-insensitive
  * replacement; the fixture itself stays byte-identical. */
 static void test_set_values(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dirfx *f = *state;
 	struct ib_error err = {0};
 	_cleanup_free_ char *before = in_dir(f, "minimal.before");
 	uint8_t *orig;
 	size_t orig_len;
-	assert_int_equal(read_all(minimal, &orig, &orig_len), 0);
-	assert_int_equal(write_all(before, orig, orig_len), 0);
+	assert_int_equal(ut_read_all(minimal, &orig, &orig_len), 0);
+	assert_int_equal(ut_write_all(before, orig, orig_len), 0);
 	free(orig);
 
 	struct ib_hive *h = open_ok(minimal, IB_HIVE_WRITE);
 	const char *k = "Software\\Test Key\\Sub";
-	ok(ib_hive_set_sz(h, k, "Sz", "hello world", &err), &err);
-	ok(ib_hive_set_sz(h, k, "Uni", "Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac \xf0\x9d\x84\x9e", &err), &err);
-	ok(ib_hive_set_expand_sz(h, k, "Exp", "%SystemRoot%\\inf", &err), &err);
+	ut_ok(ib_hive_set_sz(h, k, "Sz", "hello world", &err), &err);
+	ut_ok(ib_hive_set_sz(h, k, "Uni", "Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac \xf0\x9d\x84\x9e", &err), &err);
+	ut_ok(ib_hive_set_expand_sz(h, k, "Exp", "%SystemRoot%\\inf", &err), &err);
 	const char *multi[] = {"a", "bc"};
-	ok(ib_hive_set_multi_sz(h, k, "Multi", multi, 2, &err), &err);
-	ok(ib_hive_set_dword(h, k, "Start", 3, &err), &err);
-	ok(ib_hive_set_dword(h, k, "start", 0, &err), &err); /* replaces "Start", keeps its spelling */
-	ok(ib_hive_set_qword(h, k, "Qw", 0x0102030405060708ull, &err), &err);
+	ut_ok(ib_hive_set_multi_sz(h, k, "Multi", multi, 2, &err), &err);
+	ut_ok(ib_hive_set_dword(h, k, "Start", 3, &err), &err);
+	ut_ok(ib_hive_set_dword(h, k, "start", 0, &err), &err); /* replaces "Start", keeps its spelling */
+	ut_ok(ib_hive_set_qword(h, k, "Qw", 0x0102030405060708ull, &err), &err);
 	const uint8_t bin[] = {0x01, 0xff, 0x00, 0x00};
-	ok(ib_hive_set_binary(h, k, "Bin", bin, sizeof(bin), &err), &err);
-	ok(ib_hive_set_sz(h, k, "", "default", &err), &err);
-	ok(ib_hive_create_key(h, "software\\TEST KEY\\Other", NULL, &err), &err); /* existing parents, any case */
+	ut_ok(ib_hive_set_binary(h, k, "Bin", bin, sizeof(bin), &err), &err);
+	ut_ok(ib_hive_set_sz(h, k, "", "default", &err), &err);
+	ut_ok(ib_hive_create_key(h, "software\\TEST KEY\\Other", NULL, &err), &err); /* existing parents, any case */
 
 	_cleanup_free_ char *out = in_dir(f, "out.hive");
-	ok(ib_hive_commit(h, out, &err), &err);
+	ut_ok(ib_hive_commit(h, out, &err), &err);
 	ib_hive_close(h);
-	assert_true(same_bytes(minimal, before));
+	assert_true(ut_same_bytes(minimal, before));
 
-	if (have_hivexget()) {
+	if (ut_have_hivexget()) {
 		assert_hivexget(out, k, "\"Sz\"=\"hello world\"");
 		assert_hivexget(out, k, "\"Exp\"=str(2):\"%SystemRoot%\\\\inf\"");
 		assert_hivexget(out, k, "\"Multi\"=hex(7):61,00,00,00,62,00,63,00,00,00,00,00");
@@ -103,11 +77,11 @@ static void test_set_values(void **state)
 		assert_hivexget(out, k,
 				"\"Uni\"=\"Gr\xc3\xbc\xc3\x9f"
 				"e \xe2\x82\xac \xf0\x9d\x84\x9e\"");
-		char *all = hivexget_key(out, k);
+		char *all = ut_hivexget_key(out, k);
 		assert_non_null(all);
 		assert_false(strstr(all, "\"start\"")); /* no second value differing in case */
 		free(all);
-		char *other = hivexget_key(out, "Software\\Test Key\\Other");
+		char *other = ut_hivexget_key(out, "Software\\Test Key\\Other");
 		assert_non_null(other);
 		free(other);
 	}
@@ -138,7 +112,7 @@ static void test_set_values(void **state)
 	ib_error_clear(&err);
 	char **names;
 	size_t n;
-	ok(ib_hive_subkeys(h, "Software\\Test Key", &names, &n, &err), &err);
+	ut_ok(ib_hive_subkeys(h, "Software\\Test Key", &names, &n, &err), &err);
 	assert_int_equal(n, 2);
 	ib_hive_names_free(names, n);
 	ib_hive_close(h);
@@ -146,17 +120,17 @@ static void test_set_values(void **state)
 
 static void test_delete(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dirfx *f = *state;
 	struct ib_error err = {0};
 	_cleanup_free_ char *one = in_dir(f, "one.hive");
 	_cleanup_free_ char *two = in_dir(f, "two.hive");
 	struct ib_hive *h = open_ok(minimal, IB_HIVE_WRITE);
-	ok(ib_hive_set_dword(h, "A\\B\\C", "Deep", 1, &err), &err);
-	ok(ib_hive_set_dword(h, "A", "Keep", 2, &err), &err);
-	ok(ib_hive_set_dword(h, "A", "Drop", 3, &err), &err);
-	ok(ib_hive_set_sz(h, "A", "Also", "kept", &err), &err);
-	ok(ib_hive_set_dword(h, "Z", "Stay", 4, &err), &err);
-	ok(ib_hive_commit(h, one, &err), &err);
+	ut_ok(ib_hive_set_dword(h, "A\\B\\C", "Deep", 1, &err), &err);
+	ut_ok(ib_hive_set_dword(h, "A", "Keep", 2, &err), &err);
+	ut_ok(ib_hive_set_dword(h, "A", "Drop", 3, &err), &err);
+	ut_ok(ib_hive_set_sz(h, "A", "Also", "kept", &err), &err);
+	ut_ok(ib_hive_set_dword(h, "Z", "Stay", 4, &err), &err);
+	ut_ok(ib_hive_commit(h, one, &err), &err);
 	ib_hive_close(h);
 
 	h = open_ok(one, IB_HIVE_WRITE);
@@ -168,19 +142,19 @@ static void test_delete(void **state)
 	assert_int_equal(ib_hive_delete_key(h, "", &err), -1); /* the root */
 	assert_int_equal(err.exit_code, IB_EXIT_INPUT);
 	ib_error_clear(&err);
-	ok(ib_hive_commit(h, two, &err), &err);
+	ut_ok(ib_hive_commit(h, two, &err), &err);
 	ib_hive_close(h);
 
-	if (have_hivexget()) {
-		char *a = hivexget_key(two, "A");
+	if (ut_have_hivexget()) {
+		char *a = ut_hivexget_key(two, "A");
 		assert_non_null(a);
-		assert_true(has_line(a, "\"Keep\"=dword:00000002"));
-		assert_true(has_line(a, "\"Also\"=\"kept\""));
+		assert_true(ut_has_line(a, "\"Keep\"=dword:00000002"));
+		assert_true(ut_has_line(a, "\"Also\"=\"kept\""));
 		assert_null(strstr(a, "Drop"));
 		free(a);
-		char *gone = hivexget_key(two, "A\\B");
+		char *gone = ut_hivexget_key(two, "A\\B");
 		assert_null(gone);
-		gone = hivexget_key(two, "A\\B\\C");
+		gone = ut_hivexget_key(two, "A\\B\\C");
 		assert_null(gone);
 		assert_hivexget(two, "Z", "\"Stay\"=dword:00000004");
 		/* The first commit still has them: commits never touch their input. */
@@ -195,19 +169,19 @@ static void test_delete(void **state)
 /* A commit that cannot be written leaves no file and the input untouched. */
 static void test_commit_failure(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dirfx *f = *state;
 	struct ib_error err = {0};
 	_cleanup_free_ char *work = in_dir(f, "work.hive");
 	_cleanup_free_ char *copy = in_dir(f, "copy.hive");
 	uint8_t *b;
 	size_t n;
-	assert_int_equal(read_all(minimal, &b, &n), 0);
-	assert_int_equal(write_all(work, b, n), 0);
-	assert_int_equal(write_all(copy, b, n), 0);
+	assert_int_equal(ut_read_all(minimal, &b, &n), 0);
+	assert_int_equal(ut_write_all(work, b, n), 0);
+	assert_int_equal(ut_write_all(copy, b, n), 0);
 	free(b);
 
 	struct ib_hive *h = open_ok(work, IB_HIVE_WRITE);
-	ok(ib_hive_set_dword(h, "K", "V", 1, &err), &err);
+	ut_ok(ib_hive_set_dword(h, "K", "V", 1, &err), &err);
 	_cleanup_free_ char *bad = in_dir(f, "no-such-dir/out.hive");
 	assert_int_equal(ib_hive_commit(h, bad, &err), -1);
 	assert_int_equal(err.exit_code, IB_EXIT_FAIL);
@@ -218,17 +192,17 @@ static void test_commit_failure(void **state)
 	assert_int_equal(ib_hive_commit(h, bad2, &err), -1);
 	ib_error_clear(&err);
 	ib_hive_close(h);
-	assert_false(file_exists(bad));
-	assert_true(same_bytes(work, copy));
+	assert_false(ut_file_exists(bad));
+	assert_true(ut_same_bytes(work, copy));
 
 	/* ib_hive_replace is the rename step. */
 	_cleanup_free_ char *tmp = in_dir(f, "tmp.hive");
 	h = open_ok(work, IB_HIVE_WRITE);
-	ok(ib_hive_set_dword(h, "K", "V", 7, &err), &err);
-	ok(ib_hive_commit(h, tmp, &err), &err);
+	ut_ok(ib_hive_set_dword(h, "K", "V", 7, &err), &err);
+	ut_ok(ib_hive_commit(h, tmp, &err), &err);
 	ib_hive_close(h);
-	ok(ib_hive_replace(tmp, work, &err), &err);
-	assert_false(file_exists(tmp));
+	ut_ok(ib_hive_replace(tmp, work, &err), &err);
+	assert_false(ut_file_exists(tmp));
 	h = open_ok(work, 0);
 	uint32_t v = 0;
 	assert_int_equal(ib_hive_get_dword(h, "K", "V", &v, &err), 1);
@@ -237,7 +211,7 @@ static void test_commit_failure(void **state)
 }
 
 /* Corruption helpers: a hive with several hbins, written by hivex. */
-static char *big_hive(struct fx *f)
+static char *big_hive(struct ut_dirfx *f)
 {
 	struct ib_error err = {0};
 	char *p = in_dir(f, "big.hive");
@@ -247,9 +221,9 @@ static char *big_hive(struct fx *f)
 	for (int i = 0; i < 40; i++) {
 		char name[16];
 		snprintf(name, sizeof(name), "V%02d", i);
-		ok(ib_hive_set_binary(h, "Big", name, blob, sizeof(blob), &err), &err);
+		ut_ok(ib_hive_set_binary(h, "Big", name, blob, sizeof(blob), &err), &err);
 	}
-	ok(ib_hive_commit(h, p, &err), &err);
+	ut_ok(ib_hive_commit(h, p, &err), &err);
 	ib_hive_close(h);
 	return p;
 }
@@ -264,10 +238,10 @@ static void fix_checksum(uint8_t *b)
 
 /* Write buf (len bytes) to a file, open it, expect an input error whose
  * message contains want. */
-static void expect_corrupt(struct fx *f, const uint8_t *buf, size_t len, const char *want)
+static void expect_corrupt(struct ut_dirfx *f, const uint8_t *buf, size_t len, const char *want)
 {
 	_cleanup_free_ char *p = in_dir(f, "corrupt.hive");
-	assert_int_equal(write_all(p, buf, len), 0);
+	assert_int_equal(ut_write_all(p, buf, len), 0);
 	struct ib_error err = {0};
 	struct ib_hive *h = ib_hive_open(p, "SYSTEM", IB_HIVE_WRITE, &err);
 	if (h || !strstr(err.msg, want))
@@ -280,11 +254,11 @@ static void expect_corrupt(struct fx *f, const uint8_t *buf, size_t len, const c
 
 static void test_corrupt(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dirfx *f = *state;
 	_cleanup_free_ char *big = big_hive(f);
 	uint8_t *orig, *b;
 	size_t n;
-	assert_int_equal(read_all(big, &orig, &n), 0);
+	assert_int_equal(ut_read_all(big, &orig, &n), 0);
 	assert_true(n >= 0x3000);
 	b = ib_xmalloc(n);
 
@@ -344,7 +318,7 @@ static void test_corrupt(void **state)
 	expect_corrupt(f, b, n, "SYSTEM hive at byte 0x8: secondary sequence number");
 	/* ...which a caller may accept explicitly. */
 	_cleanup_free_ char *dirty = in_dir(f, "dirty.hive");
-	assert_int_equal(write_all(dirty, b, n), 0);
+	assert_int_equal(ut_write_all(dirty, b, n), 0);
 	struct ib_hive *h = open_ok(dirty, IB_HIVE_ALLOW_DIRTY);
 	ib_hive_close(h);
 
@@ -402,7 +376,7 @@ static void test_encode(void **state)
 
 int main(void)
 {
-	minimal = hive_fixture_minimal();
+	minimal = ut_hive_fixture_minimal();
 	if (!minimal)
 		return 77;
 	const struct CMUnitTest tests[] = {

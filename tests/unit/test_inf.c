@@ -16,30 +16,20 @@
 #include <sys/stat.h>
 
 #include "lib/windows/inf.h"
+#include "support/fixtures.h"
 
 static char fixtures[4096], bad_dir[4096];
 
 static void setup_dirs(void)
 {
 	const char *src = getenv("IMGBUILD_SRCDIR");
-	const char *shared = getenv("IMGBUILD_SHARED");
 	if (!src)
 		src = ".";
-	if (shared)
-		snprintf(fixtures, sizeof(fixtures), "%s/fixtures/windows/inf", shared);
-	else
-		snprintf(fixtures, sizeof(fixtures), "%s/../shared/fixtures/windows/inf", src);
+	ut_shared_path(fixtures, sizeof(fixtures), "windows/inf");
 	snprintf(bad_dir, sizeof(bad_dir), "%s/tests/inf", src);
 }
 
-static bool have_fixtures(void)
-{
-	struct stat st;
-	if (stat(fixtures, &st) == 0 && S_ISDIR(st.st_mode))
-		return true;
-	printf("SKIP: INF fixtures not found at %s (set IMGBUILD_SHARED)\n", fixtures);
-	return false;
-}
+static bool have_fixtures(void) { return ut_fixture_present(fixtures, "INF fixtures"); }
 
 static char *fixture(const char *name)
 {

@@ -24,7 +24,9 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "hive_testlib.h"
+#include "support/disk.h"
+#include "support/fixtures.h"
+#include "support/hive.h"
 #include "lib/fs/fs.h"
 #include "lib/undo.h"
 #include "lib/vol/ntfs3g_files.h"
@@ -48,7 +50,7 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = ib_xcalloc(1, sizeof(*f));
-	f->dir = hive_tmpdir("inject");
+	f->dir = ut_tmpdir_make("inject");
 	assert_non_null(f->dir);
 	f->disk = ib_path_join(f->dir, "disk.img");
 	f->mnt = ib_path_join(f->dir, "mnt");
@@ -56,23 +58,7 @@ static int setup(void **state)
 	return 0;
 }
 
-static void unmount_all(struct fx *f)
-{
-	struct ib_error err = {0};
-	if (f->mounted) {
-		const char *um[] = {"umount", f->mnt, NULL};
-		if (ib_spawn(um, NULL, NULL, &err) == 0)
-			f->mounted = false;
-		ib_error_clear(&err);
-	}
-	if (f->loopdev) {
-		const char *det[] = {"losetup", "-d", f->loopdev, NULL};
-		ib_spawn(det, NULL, NULL, &err);
-		ib_error_clear(&err);
-		free(f->loopdev);
-		f->loopdev = NULL;
-	}
-}
+static void unmount_all(struct fx *f) { ut_unmount_detach(f->mnt, &f->mounted, &f->loopdev); }
 
 static int teardown(void **state)
 {
@@ -166,7 +152,7 @@ static char *make_cmd(const char *dir, uint16_t machine)
 	memcpy(b + 0x80, "PE\0\0", 4);
 	ib_put_le16(b + 0x84, machine);
 	char *p = ib_path_join(dir, "cmd.exe.src");
-	assert_int_equal(write_all(p, b, sizeof(b)), 0);
+	assert_int_equal(ut_write_all(p, b, sizeof(b)), 0);
 	return p;
 }
 
@@ -225,7 +211,7 @@ static char *slurp(const char *path, size_t *len)
 {
 	uint8_t *b = NULL;
 	size_t n = 0;
-	if (read_all(path, &b, &n) < 0)
+	if (ut_read_all(path, &b, &n) < 0)
 		fail_msg("cannot read %s", path);
 	b = ib_xrealloc(b, n + 1);
 	b[n] = 0;
@@ -247,7 +233,7 @@ static void stamp_inf(const char *fixture, const char *dst, const char *from, co
 		p = hit + strlen(from);
 	}
 	ib_buf_puts(&b, p);
-	assert_int_equal(write_all(dst, b.s, b.len), 0);
+	assert_int_equal(ut_write_all(dst, b.s, b.len), 0);
 	ib_buf_free(&b);
 }
 
@@ -257,7 +243,7 @@ static void stand_in(const char *path, const char *tag)
 	ib_buf_puts(&b, "MZ stand-in for ");
 	for (int i = 0; i < 300; i++)
 		ib_buf_printf(&b, "%s-%d ", tag, i);
-	assert_int_equal(write_all(path, b.s, b.len), 0);
+	assert_int_equal(ut_write_all(path, b.s, b.len), 0);
 	ib_buf_free(&b);
 }
 
@@ -266,14 +252,7 @@ static char *driver_dir(const char *parent, const char *sub, const char *fixture
 			const char *to, bool with_sys)
 {
 	char *dir = ib_path_join(parent, sub);
-	_cleanup_free_ char *cmd = ib_xstrdup(dir);
-	for (char *p = cmd + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(cmd, 0755);
-			*p = '/';
-		}
-	mkdir(dir, 0755);
+	ut_mkdir_p(dir);
 	_cleanup_free_ char *inf = ib_xasprintf("%s/%s.inf", dir, name);
 	_cleanup_free_ char *sys = ib_xasprintf("%s/%s.sys", dir, name);
 	_cleanup_free_ char *cat = ib_xasprintf("%s/%s.cat", dir, name);
@@ -313,6 +292,13 @@ static char *extract(struct fx *f, const char *path, const char *name)
 	return host;
 }
 
+/* Extract path from the volume and return its text (caller frees). */
+static char *extract_text(struct fx *f, const char *path, const char *name)
+{
+	_cleanup_free_ char *host = extract(f, path, name);
+	return slurp(host, NULL);
+}
+
 static void assert_same_file(struct fx *f, const char *vol_path, const char *host)
 {
 	_cleanup_free_ char *x = extract(f, vol_path, "extracted");
@@ -331,49 +317,15 @@ static const struct ib_win_file_report *report_file(const struct ib_win_report *
 	return NULL;
 }
 
-static bool can_mount(void)
-{
-	if (geteuid() != 0) {
-		printf("SKIP: not root; the read-only ntfs-3g mount check is not run\n");
-		return false;
-	}
-	const char *tools[] = {"losetup", "ntfs-3g", "umount", NULL};
-	for (const char *const *p = tools; *p; p++) {
-		char *w = ib_which(*p);
-		free(w);
-		if (!w) {
-			printf("SKIP: %s is not installed; the ntfs-3g mount check is not run\n", *p);
-			return false;
-		}
-	}
-	if (access("/dev/fuse", R_OK | W_OK) < 0) {
-		printf("SKIP: /dev/fuse is not usable; the ntfs-3g mount check is not run\n");
-		return false;
-	}
-	return true;
-}
-
 static bool mount_ro(struct fx *f)
 {
-	if (!can_mount())
+	if (!ut_ntfs3g_usable("the read-only ntfs-3g mount check"))
 		return false;
 	mkdir(f->mnt, 0755);
-	char o[32], s[32];
-	snprintf(o, sizeof(o), "%llu", (unsigned long long)OFF);
-	snprintf(s, sizeof(s), "%llu", (unsigned long long)PSIZE);
-	const char *lo[] = {"losetup", "-r", "-f", "--show", "-o", o, "--sizelimit", s, f->disk, NULL};
-	struct ib_spawn_opts opts = {.capture_stdout = true, .stdin_fd = -1};
-	struct ib_spawn_result res = {0};
-	struct ib_error err = {0};
-	if (ib_spawn(lo, &opts, &res, &err) < 0) {
-		printf("SKIP: losetup failed (%s); the ntfs-3g mount check is not run\n", err.msg);
-		ib_error_clear(&err);
-		ib_spawn_result_free(&res);
+	f->loopdev = ut_loop_attach_range(f->disk, OFF, PSIZE, "the ntfs-3g mount check is not run");
+	if (!f->loopdev)
 		return false;
-	}
-	res.out[strcspn(res.out, "\n")] = '\0';
-	f->loopdev = ib_xstrdup(res.out);
-	ib_spawn_result_free(&res);
+	struct ib_error err = {0};
 	const char *mnt[] = {"ntfs-3g", "-o", "ro", f->loopdev, f->mnt, NULL};
 	if (ib_spawn(mnt, NULL, NULL, &err) < 0) {
 		unmount_all(f);
@@ -402,7 +354,7 @@ static void check_viostor_service(const char *hive)
 	assert_hivexget(hive, "ControlSet001\\Services\\EventLog\\System\\viostor", "\"TypesSupported\"=dword:00000007");
 	assert_hivexget(hive, "ControlSet001\\Services\\EventLog\\System\\viostor",
 			"\"EventMessageFile\"=str(2):\"%SystemRoot%\\\\System32\\\\IoLogMsg.dll\"");
-	char *gone = hivexget_key(hive, SVC "\\StartOverride");
+	char *gone = ut_hivexget_key(hive, SVC "\\StartOverride");
 	assert_null(gone);
 }
 
@@ -463,7 +415,7 @@ static void test_win10_viostor_ddb(void **state)
 	sha256_hex(sys, want);
 	assert_string_equal(fr->sha256, want);
 
-	if (!have_hivexget()) {
+	if (!ut_have_hivexget()) {
 		ib_win_report_free(&rep);
 		return;
 	}
@@ -484,24 +436,20 @@ static void test_win10_viostor_ddb(void **state)
 			"DriverDatabase\\DriverPackages\\imgbuild_viostor.inf_amd64_0000000000000000\\Configurations\\"
 			"imgbuild_viostor_conf",
 			"\"Service\"=\"viostor\"");
-	char *cddb = hivexget_key(system, "ControlSet001\\Control\\CriticalDeviceDatabase");
+	char *cddb = ut_hivexget_key(system, "ControlSet001\\Control\\CriticalDeviceDatabase");
 	assert_null(cddb);
 	assert_hivexget(software, "Microsoft\\Windows\\CurrentVersion",
 			"\"DevicePath\"=str(2):\"%SystemRoot%\\\\inf;%SystemRoot%\\\\Drivers\\\\imgbuild\\\\viostor\"");
 
 	/* First boot: SetupComplete.cmd (CRLF) calls the runner; the steps. */
-	_cleanup_free_ char *sc = extract(f, "/Windows/Setup/Scripts/SetupComplete.cmd", "sc.cmd");
-	_cleanup_free_ char *sct = slurp(sc, NULL);
+	_cleanup_free_ char *sct = extract_text(f, "/Windows/Setup/Scripts/SetupComplete.cmd", "sc.cmd");
 	assert_non_null(strstr(sct, "call \"%SystemRoot%\\Setup\\imgbuild\\firstboot.cmd\" setupcomplete\r\n"));
 	assert_null(strstr(sct, "\n\n"));
-	_cleanup_free_ char *step = extract(f, "/Windows/Setup/imgbuild/steps/0100-driver-viostor.cmd", "s1.cmd");
-	_cleanup_free_ char *stt = slurp(step, NULL);
+	_cleanup_free_ char *stt = extract_text(f, "/Windows/Setup/imgbuild/steps/0100-driver-viostor.cmd", "s1.cmd");
 	assert_non_null(strstr(stt, "/add-driver \"%SystemRoot%\\Drivers\\imgbuild\\viostor\\viostor.inf\" /install\r\n"));
-	_cleanup_free_ char *c1 = extract(f, "/Windows/Setup/imgbuild/steps/0300-cmd-command1.cmd", "c1.cmd");
-	_cleanup_free_ char *c1t = slurp(c1, NULL);
+	_cleanup_free_ char *c1t = extract_text(f, "/Windows/Setup/imgbuild/steps/0300-cmd-command1.cmd", "c1.cmd");
 	assert_non_null(strstr(c1t, "\r\necho hello from the recipe\r\n"));
-	_cleanup_free_ char *run = extract(f, "/Windows/Setup/imgbuild/firstboot.cmd", "fb.cmd");
-	_cleanup_free_ char *runt = slurp(run, NULL);
+	_cleanup_free_ char *runt = extract_text(f, "/Windows/Setup/imgbuild/firstboot.cmd", "fb.cmd");
 	assert_non_null(strstr(runt, "set \"MAX=3\"\r\n"));
 	assert_non_null(strstr(runt, "state\\%~1.tries"));
 	assert_null(strstr(runt, "shutdown")); /* never reboots */
@@ -515,8 +463,8 @@ static void test_win10_viostor_ddb(void **state)
 		sha256_hex(m_sys, got);
 		assert_string_equal(got, want);
 		check_viostor_service(m_hive);
-		assert_false(file_exists(m_tmp));
-		assert_true(same_bytes(m_hive, system));
+		assert_false(ut_file_exists(m_tmp));
+		assert_true(ut_same_bytes(m_hive, system));
 		unmount_all(f);
 		assert_false(f->mounted);
 	}
@@ -564,14 +512,11 @@ static void test_win7_viostor_cddb_service(void **state)
 
 	assert_same_file(f, "/Windows/Setup/imgbuild/rhsrvany.exe", wrapper);
 	assert_same_file(f, "/Windows/Setup/imgbuild/tools/qemu-ga-x86_64.msi", tool);
-	_cleanup_free_ char *step = extract(f, "/Windows/Setup/imgbuild/steps/0100-driver-viostor.cmd", "s1.cmd");
-	_cleanup_free_ char *stt = slurp(step, NULL);
+	_cleanup_free_ char *stt = extract_text(f, "/Windows/Setup/imgbuild/steps/0100-driver-viostor.cmd", "s1.cmd");
 	assert_non_null(strstr(stt, "\" -i -a \"%SystemRoot%\\Drivers\\imgbuild\\viostor\\viostor.inf\"\r\n"));
-	_cleanup_free_ char *tstep = extract(f, "/Windows/Setup/imgbuild/steps/0200-tool-qemu-ga-x86_64.msi.cmd", "t.cmd");
-	_cleanup_free_ char *tt = slurp(tstep, NULL);
+	_cleanup_free_ char *tt = extract_text(f, "/Windows/Setup/imgbuild/steps/0200-tool-qemu-ga-x86_64.msi.cmd", "t.cmd");
 	assert_non_null(strstr(tt, "msiexec.exe /i \"%SystemRoot%\\Setup\\imgbuild\\tools\\qemu-ga-x86_64.msi\" /qn"));
-	_cleanup_free_ char *run = extract(f, "/Windows/Setup/imgbuild/firstboot.cmd", "fb.cmd");
-	_cleanup_free_ char *runt = slurp(run, NULL);
+	_cleanup_free_ char *runt = extract_text(f, "/Windows/Setup/imgbuild/firstboot.cmd", "fb.cmd");
 	assert_non_null(strstr(runt, "set \"MAX=5\"\r\n"));
 	{
 		struct ib_vol_target vt = {.image = f->disk, .offset = OFF, .size = PSIZE, .sector_size = 512};
@@ -581,7 +526,7 @@ static void test_win7_viostor_cddb_service(void **state)
 		ok(ib_ntfs_files_close(v, &err), &err);
 	}
 
-	if (!have_hivexget()) {
+	if (!ut_have_hivexget()) {
 		ib_win_report_free(&rep);
 		return;
 	}
@@ -595,7 +540,7 @@ static void test_win7_viostor_cddb_service(void **state)
 		assert_hivexget(system, k, "\"Service\"=\"viostor\"");
 		assert_hivexget(system, k, "\"ClassGUID\"=\"{4D36E97B-E325-11CE-BFC1-08002BE10318}\"");
 	}
-	char *ddb = hivexget_key(system, "DriverDatabase");
+	char *ddb = ut_hivexget_key(system, "DriverDatabase");
 	assert_null(ddb);
 	const char *fbk = "ControlSet001\\Services\\imgbuild-firstboot";
 	assert_hivexget(system, fbk, "\"Type\"=dword:00000010");
@@ -647,10 +592,10 @@ static void check_netkvm(struct fx *f, const struct ib_win_report *rep, const ch
 	_cleanup_free_ char *sys = ib_path_join(drv, "netkvm.sys");
 	assert_same_file(f, "/Windows/System32/drivers/netkvm.sys", sys);
 	assert_same_file(f, "/Windows/Drivers/imgbuild/netkvm/netkvm.sys", sys);
-	if (have_hivexget()) {
+	if (ut_have_hivexget()) {
 		_cleanup_free_ char *system = extract(f, "/Windows/System32/config/SYSTEM", "SYSTEM.out");
 		_cleanup_free_ char *software = extract(f, "/Windows/System32/config/SOFTWARE", "SOFTWARE.out");
-		char *svc = hivexget_key(system, "ControlSet001\\Services\\netkvm");
+		char *svc = ut_hivexget_key(system, "ControlSet001\\Services\\netkvm");
 		assert_null(svc); /* non-boot: pnputil writes it at first boot */
 		assert_hivexget(software, "Microsoft\\Windows\\CurrentVersion",
 				"\"DevicePath\"=str(2):\"%SystemRoot%\\\\inf;%SystemRoot%\\\\Drivers\\\\imgbuild\\\\netkvm\"");
@@ -708,7 +653,7 @@ static void test_win11_arm64_tree_and_iso(void **state)
 	ok(ib_win_inject(&t, &spec, &rep, &err), &err);
 	assert_true(rep.drivers.v[0].boot);
 	assert_string_equal(rep.drivers.v[0].boot_reason, "named boot-critical in the recipe");
-	if (have_hivexget()) {
+	if (ut_have_hivexget()) {
 		_cleanup_free_ char *system = extract(f, "/Windows/System32/config/SYSTEM", "SYSTEM.out");
 		assert_hivexget(system, "ControlSet001\\Services\\netkvm", "\"Start\"=dword:00000000");
 		assert_hivexget(system, "ControlSet001\\Services\\netkvm", "\"Group\"=\"NDIS\"");
@@ -760,10 +705,10 @@ static void test_bad_input(void **state)
 	_cleanup_free_ char *sys = make_system(f->dir, &WIN10);
 	uint8_t *b;
 	size_t n;
-	assert_int_equal(read_all(sys, &b, &n), 0);
+	assert_int_equal(ut_read_all(sys, &b, &n), 0);
 	memcpy(b + 0x1000, "hbiX", 4);
 	_cleanup_free_ char *bad = ib_path_join(f->dir, "SYSTEM.bad");
-	assert_int_equal(write_all(bad, b, n), 0);
+	assert_int_equal(ut_write_all(bad, b, n), 0);
 	free(b);
 	make_volume(f, &WIN10, bad);
 	expect_unchanged_failure(f, &spec, IB_EXIT_INPUT, "SYSTEM hive at byte 0x1000");
@@ -831,8 +776,8 @@ static void test_ntfs_files(void **state)
 	assert_string_equal(real, "/WINDOWS/system32/New/Sub");
 	free(real);
 	_cleanup_free_ char *a = ib_path_join(f->dir, "a.txt"), *bfile = ib_path_join(f->dir, "b.txt");
-	assert_int_equal(write_all(a, "first", 5), 0);
-	assert_int_equal(write_all(bfile, "second version", 14), 0);
+	assert_int_equal(ut_write_all(a, "first", 5), 0);
+	assert_int_equal(ut_write_all(bfile, "second version", 14), 0);
 	ok(ib_ntfs_files_write(v, "/Windows/System32/New/Target.txt", a, &err), &err);
 	ok(ib_ntfs_files_write(v, "/Windows/System32/New/tmp.txt", bfile, &err), &err);
 	ok(ib_ntfs_files_rename(v, "/windows/system32/new/TMP.TXT", "TARGET.TXT", &err), &err);
@@ -845,35 +790,28 @@ static void test_ntfs_files(void **state)
 	ib_ntfs_files_names_free(names, nn);
 	_cleanup_free_ char *back = ib_path_join(f->dir, "back.txt");
 	ok(ib_ntfs_files_read(v, "/Windows/System32/New/target.txt", back, NULL, &err), &err);
-	assert_true(same_bytes(back, bfile));
+	assert_true(ut_same_bytes(back, bfile));
 	assert_int_equal(ib_ntfs_files_remove(v, "/Windows/System32/New/Target.txt", &err), 1);
 	assert_int_equal(ib_ntfs_files_remove(v, "/Windows/System32/New/Target.txt", &err), 0);
 	ok(ib_ntfs_files_close(v, &err), &err);
 	if (mount_ro(f)) {
 		_cleanup_free_ char *sub = ib_path_join(f->mnt, "WINDOWS/system32/New/Sub");
 		_cleanup_free_ char *gone = ib_path_join(f->mnt, "WINDOWS/system32/New/Target.txt");
-		assert_true(file_exists(sub));
-		assert_false(file_exists(gone));
+		assert_true(ut_file_exists(sub));
+		assert_false(ut_file_exists(gone));
 		unmount_all(f);
 	}
 }
 
 int main(void)
 {
-	minimal = hive_fixture_minimal();
+	minimal = ut_hive_fixture_minimal();
 	if (!minimal)
 		return 0;
-	const char *shared = getenv("IMGBUILD_SHARED");
-	const char *src = getenv("IMGBUILD_SRCDIR");
-	if (shared && *shared)
-		snprintf(inf_dir, sizeof(inf_dir), "%s/fixtures/windows/inf", shared);
-	else
-		snprintf(inf_dir, sizeof(inf_dir), "%s/../shared/fixtures/windows/inf", src && *src ? src : ".");
+	ut_shared_path(inf_dir, sizeof(inf_dir), "windows/inf");
 	_cleanup_free_ char *probe = ib_path_join(inf_dir, "viostor-built-2k12r2-amd64.inf");
-	if (access(probe, R_OK) != 0) {
-		printf("SKIP: fixture INFs %s are missing (set IMGBUILD_SHARED or IMGBUILD_SRCDIR)\n", inf_dir);
+	if (!ut_fixture_present(probe, "fixture INFs"))
 		return 0;
-	}
 	char *mk = ib_which("mkntfs");
 	free(mk);
 	if (!mk) {

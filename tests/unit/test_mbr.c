@@ -15,122 +15,18 @@
 #include "lib/ptable/ptable.h"
 #include "lib/spawn.h"
 #include "lib/util.h"
+#include "support/check.h"
+#include "support/disk.h"
+#include "support/spawn_capture.h"
 
 #define MiB (1024ull * 1024)
 #define GiB (1024 * MiB)
 #define TiB (1024 * GiB)
 
-struct fixture {
-	char dir[64];
-	char *loopdev; /* see attach_loop */
-	int loopfd;
-};
+static int setup(void **state) { return ut_diskfx_setup(state, "mbr"); }
+static int teardown(void **state) { return ut_diskfx_teardown(state); }
 
-/* Release the loop device: it was detached right after attaching, so the
- * kernel frees it when its last user closes it (also if the test dies). */
-static void release_loop(struct fixture *f)
-{
-	if (f->loopfd >= 0)
-		close(f->loopfd);
-	f->loopfd = -1;
-	free(f->loopdev);
-	f->loopdev = NULL;
-}
-
-/* A read-only loop device with 4096-byte sectors over path, kept open and
- * already detached (autoclear). false (after printing SKIP) when impossible. */
-static bool attach_loop(struct fixture *f, const char *path)
-{
-	if (geteuid() != 0) {
-		printf("SKIP: 4096-byte sectors: sfdisk need a loop device, which needs root\n");
-		return false;
-	}
-	const char *attach[] = { "losetup", "--sector-size", "4096", "-r", "-f", "--show", path, NULL };
-	struct ib_spawn_opts opts = { .capture_stdout = true, .stdin_fd = -1 };
-	struct ib_spawn_result res = { 0 };
-	struct ib_error err = { 0 };
-	if (ib_spawn(attach, &opts, &res, &err) < 0) {
-		printf("SKIP: 4096-byte sectors: cannot attach a loop device: %s\n", err.msg);
-		ib_spawn_result_free(&res);
-		ib_error_clear(&err);
-		return false;
-	}
-	f->loopdev = TAKE_PTR(res.out);
-	ib_spawn_result_free(&res);
-	f->loopdev[strcspn(f->loopdev, "\n")] = '\0';
-	f->loopfd = open(f->loopdev, O_RDONLY | O_CLOEXEC);
-	const char *detach[] = { "losetup", "-d", f->loopdev, NULL };
-	int r = ib_spawn(detach, NULL, NULL, &err);
-	if (r < 0)
-		print_error("%s\n", err.msg);
-	ib_error_clear(&err);
-	assert_true(f->loopfd >= 0);
-	assert_int_equal(r, 0);
-	return true;
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = ib_xcalloc(1, sizeof(*f));
-	strcpy(f->dir, "/tmp/ib-test-mbr-XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	f->loopfd = -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	release_loop(f);
-	ib_rm_rf(f->dir);
-	free(f);
-	return 0;
-}
-
-static int make_disk(const struct fixture *f, const char *name, uint64_t bytes, char **path)
-{
-	*path = ib_path_join(f->dir, name);
-	int fd = open(*path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)bytes), 0);
-	return fd;
-}
-
-static bool have_tool(const char *prog)
-{
-	char *p = ib_which(prog);
-	free(p);
-	if (!p)
-		printf("SKIP: %s is not installed; its peer check is not run\n", prog);
-	return p != NULL;
-}
-
-static char *run_tool(const char *const *argv)
-{
-	struct ib_spawn_opts opts = { .capture_stdout = true, .stdin_fd = -1 };
-	struct ib_spawn_result res = { 0 };
-	struct ib_error err = { 0 };
-	int r = ib_spawn(argv, &opts, &res, &err);
-	if (r < 0)
-		print_error("%s failed: %s\n", argv[0], err.msg ? err.msg : "?");
-	assert_int_equal(r, 0);
-	char *out = TAKE_PTR(res.out);
-	ib_spawn_result_free(&res);
-	ib_error_clear(&err);
-	assert_non_null(out);
-	return out;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		print_error("expected to find [%s] in:\n%s\n", needle, hay);
-	assert_non_null(strstr(hay, needle));
-}
+static bool have_tool(const char *prog) { return ut_have_tool(prog, "its peer check is not run"); }
 
 static void add(struct ib_ptable *t, uint64_t first, uint64_t sectors, uint8_t type, bool boot)
 {
@@ -156,26 +52,10 @@ static void build_table(struct ib_ptable *t, uint64_t bytes, uint32_t ss)
 }
 
 /* The sfdisk JSON object of the partition that starts at `start`. */
-static char *sfdisk_part(const char *json, uint64_t start)
-{
-	char key[64];
-	snprintf(key, sizeof(key), "\"start\": %" PRIu64 ",", start);
-	const char *at = strstr(json, key);
-	if (!at)
-		print_error("sfdisk --json has no partition starting at %" PRIu64 ":\n%s\n", start, json);
-	assert_non_null(at);
-	const char *open = at;
-	while (open > json && *open != '{')
-		open--;
-	const char *close = strchr(at, '}');
-	assert_non_null(close);
-	return ib_xstrndup(open, (size_t)(close - open));
-}
-
 static void check_sfdisk(const char *dev, const struct ib_ptable *t)
 {
 	const char *json_argv[] = { "sfdisk", "--json", dev, NULL };
-	_cleanup_free_ char *json = run_tool(json_argv);
+	_cleanup_free_ char *json = ut_spawn_capture(json_argv);
 	char buf[128];
 	assert_contains(json, "\"label\": \"dos\"");
 	snprintf(buf, sizeof(buf), "\"id\": \"0x%08" PRIx32 "\"", t->mbr_signature);
@@ -184,7 +64,7 @@ static void check_sfdisk(const char *dev, const struct ib_ptable *t)
 	assert_contains(json, buf);
 	for (unsigned i = 0; i < t->n; i++) {
 		const struct ib_pt_entry *p = &t->entries[i];
-		_cleanup_free_ char *obj = sfdisk_part(json, p->first_lba);
+		_cleanup_free_ char *obj = ut_sfdisk_part(json, p->first_lba);
 		snprintf(buf, sizeof(buf), "\"size\": %" PRIu64 ",", p->last_lba - p->first_lba + 1);
 		assert_contains(obj, buf);
 		snprintf(buf, sizeof(buf), "\"type\": \"%x\"", p->mbr_type);
@@ -196,11 +76,11 @@ static void check_sfdisk(const char *dev, const struct ib_ptable *t)
 	}
 	/* sfdisk -V also compares the CHS fields with the LBA ones. */
 	const char *verify_argv[] = { "sfdisk", "-V", dev, NULL };
-	_cleanup_free_ char *verify = run_tool(verify_argv);
+	_cleanup_free_ char *verify = ut_spawn_capture(verify_argv);
 	assert_contains(verify, "No errors detected");
 }
 
-static void check_peers(struct fixture *f, const char *path, const struct ib_ptable *t)
+static void check_peers(struct ut_diskfx *f, const char *path, const struct ib_ptable *t)
 {
 	if (!have_tool("sfdisk"))
 		return;
@@ -208,20 +88,20 @@ static void check_peers(struct fixture *f, const char *path, const struct ib_pta
 		check_sfdisk(path, t);
 		return;
 	}
-	if (!have_tool("losetup") || !attach_loop(f, path))
+	if (!have_tool("losetup") || !ut_loop_attach_4k(&f->loop, path, "sfdisk"))
 		return;
-	print_message("  sfdisk on %s (4096-byte sectors)\n", f->loopdev);
-	check_sfdisk(f->loopdev, t);
-	release_loop(f);
+	print_message("  sfdisk on %s (4096-byte sectors)\n", f->loop.dev);
+	check_sfdisk(f->loop.dev, t);
+	ut_loop_release(&f->loop);
 }
 
-static void write_check_one(struct fixture *f, uint64_t bytes, uint32_t ss)
+static void write_check_one(struct ut_diskfx *f, uint64_t bytes, uint32_t ss)
 {
 	char name[64];
 	snprintf(name, sizeof(name), "mbr-%" PRIu64 "-%" PRIu32 ".img", bytes, ss);
 	print_message("  disk of %" PRIu64 " bytes, %" PRIu32 "-byte sectors\n", bytes, ss);
 	_cleanup_free_ char *path = NULL;
-	int fd = make_disk(f, name, bytes, &path);
+	int fd = ut_diskfx_image(f, name, bytes, &path);
 	struct ib_ptable *t = ib_xmalloc(sizeof(*t)), *back = ib_xmalloc(sizeof(*back));
 	build_table(t, bytes, ss);
 	struct ib_error err = { 0 };
@@ -291,10 +171,10 @@ static void expect_write_refused(int fd, const struct ib_ptable *t, const char *
 
 static void test_write_refuses(void **state)
 {
-	struct fixture *f = *state;
+	struct ut_diskfx *f = *state;
 	_cleanup_free_ char *path = NULL;
 	uint64_t bytes = 3 * TiB; /* more than 2^32 sectors of 512 bytes */
-	int fd = make_disk(f, "big.img", bytes, &path);
+	int fd = ut_diskfx_image(f, "big.img", bytes, &path);
 	struct ib_ptable *t = ib_xcalloc(1, sizeof(*t));
 	t->sector_size = 512;
 	t->disk_bytes = bytes;
@@ -341,10 +221,10 @@ static void test_write_refuses(void **state)
 
 static void test_read_errors(void **state)
 {
-	struct fixture *f = *state;
+	struct ut_diskfx *f = *state;
 	_cleanup_free_ char *path = NULL;
 	uint64_t bytes = 64 * MiB;
-	int fd = make_disk(f, "bad.img", bytes, &path);
+	int fd = ut_diskfx_image(f, "bad.img", bytes, &path);
 	struct ib_ptable *t = ib_xcalloc(1, sizeof(*t)), *back = ib_xmalloc(sizeof(*back));
 	t->sector_size = 512;
 	t->disk_bytes = bytes;
@@ -382,13 +262,13 @@ static void test_read_errors(void **state)
 /* A bare FAT filesystem has 0x55AA too, but is no partitioned disk. */
 static void test_superfloppy_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct ut_diskfx *f = *state;
 	if (!have_tool("mkfs.fat"))
 		return;
 	_cleanup_free_ char *path = NULL;
-	int fd = make_disk(f, "fat.img", 64 * MiB, &path);
+	int fd = ut_diskfx_image(f, "fat.img", 64 * MiB, &path);
 	const char *argv[] = { "mkfs.fat", "-F", "32", path, NULL };
-	free(run_tool(argv));
+	free(ut_spawn_capture(argv));
 	struct ib_ptable *back = ib_xmalloc(sizeof(*back));
 	struct ib_error err = { 0 };
 	assert_int_equal(ib_ptable_read(fd, 64 * MiB, 512, back, &err), -1);

@@ -25,6 +25,8 @@
 #include "spawn.h"
 #include "undo.h"
 #include "util.h"
+
+#include "support/tmpdir.h"
 #include "vol/mount.h"
 #include "vol/vol.h"
 
@@ -35,8 +37,7 @@ static char tmpdir[PATH_MAX];
 static int setup_all(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ib-test-mount-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return ut_tmpdir_into(tmpdir, sizeof(tmpdir), "mount") ? 0 : -1;
 }
 
 static int teardown_all(void **state)

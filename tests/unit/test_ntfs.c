@@ -29,6 +29,8 @@
 #include "lib/undo.h"
 #include "lib/util.h"
 #include "lib/vol/vol.h"
+#include "support/disk.h"
+#include "support/tmpdir.h"
 
 #define KiB 1024ull
 #define MiB (1024 * KiB)
@@ -48,8 +50,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = ib_xcalloc(1, sizeof(*f));
-	strcpy(f->dir, "/tmp/ib-test-ntfs-XXXXXX");
-	if (!mkdtemp(f->dir)) {
+	if (!ut_tmpdir_into(f->dir, sizeof(f->dir), "ntfs")) {
 		free(f);
 		return -1;
 	}
@@ -63,31 +64,8 @@ static int setup(void **state)
 	return 0;
 }
 
-static int run_quiet(const char *const *argv)
-{
-	struct ib_error err = {0};
-	int r = ib_spawn(argv, NULL, NULL, &err);
-	if (r < 0)
-		print_error("%s\n", err.msg);
-	ib_error_clear(&err);
-	return r;
-}
-
 /* Unmount and detach on every path, the failing ones included. */
-static void unmount_all(struct fixture *f)
-{
-	if (f->mounted) {
-		const char *um[] = {"umount", f->mnt, NULL};
-		if (run_quiet(um) == 0)
-			f->mounted = false;
-	}
-	if (f->loopdev) {
-		const char *det[] = {"losetup", "-d", f->loopdev, NULL};
-		run_quiet(det);
-		free(f->loopdev);
-		f->loopdev = NULL;
-	}
-}
+static void unmount_all(struct fixture *f) { ut_unmount_detach(f->mnt, &f->mounted, &f->loopdev); }
 
 static int teardown(void **state)
 {
@@ -141,9 +119,7 @@ static void pseudo_random(uint8_t *p, size_t n, uint64_t seed)
 /* A sparse disk with sentinel patterns right before and after the partition. */
 static void make_disk(const struct fixture *f, uint64_t off, uint64_t size)
 {
-	int fd = open(f->disk, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)DISK), 0);
+	int fd = ut_sparse_disk(f->disk, DISK);
 	uint8_t *buf = ib_xmalloc(SENTINEL);
 	memset(buf, 0xA5, SENTINEL);
 	assert_int_equal(ib_pwrite_all(fd, buf, SENTINEL, off - SENTINEL), 0);
@@ -333,48 +309,14 @@ static void write_tree(const struct fixture *f, uint64_t off, uint64_t size, uin
 
 /* ---- the independent check: loop device + ntfs-3g ---- */
 
-static bool can_mount(void)
-{
-	if (geteuid() != 0) {
-		printf("SKIP: not root; the ntfs-3g mount check is not run\n");
-		return false;
-	}
-	const char *tools[] = {"losetup", "ntfs-3g", "umount", NULL};
-	for (const char *const *p = tools; *p; p++) {
-		char *w = ib_which(*p);
-		free(w);
-		if (!w) {
-			printf("SKIP: %s is not installed; the ntfs-3g mount check is not run\n", *p);
-			return false;
-		}
-	}
-	if (access("/dev/fuse", R_OK | W_OK) < 0) {
-		printf("SKIP: /dev/fuse is not usable; the ntfs-3g mount check is not run\n");
-		return false;
-	}
-	return true;
-}
-
 static bool mount_ro(struct fixture *f, uint64_t off, uint64_t size)
 {
-	if (!can_mount())
+	if (!ut_ntfs3g_usable("the ntfs-3g mount check"))
 		return false;
-	char o[32], s[32];
-	snprintf(o, sizeof(o), "%" PRIu64, off);
-	snprintf(s, sizeof(s), "%" PRIu64, size);
-	const char *lo[] = {"losetup", "-r", "-f", "--show", "-o", o, "--sizelimit", s, f->disk, NULL};
-	struct ib_spawn_opts opts = {.capture_stdout = true, .stdin_fd = -1};
-	struct ib_spawn_result res = {0};
+	f->loopdev = ut_loop_attach_range(f->disk, off, size, "the ntfs-3g mount check is not run");
+	if (!f->loopdev)
+		return false;
 	struct ib_error err = {0};
-	if (ib_spawn(lo, &opts, &res, &err) < 0) {
-		printf("SKIP: losetup failed (%s); the ntfs-3g mount check is not run\n", err.msg);
-		ib_error_clear(&err);
-		ib_spawn_result_free(&res);
-		return false;
-	}
-	res.out[strcspn(res.out, "\n")] = '\0';
-	f->loopdev = ib_xstrdup(res.out);
-	ib_spawn_result_free(&res);
 
 	/* ntfsfix -n: $MFT against $MFTMirr and the backup boot sector, read only. */
 	char *fix = ib_which("ntfsfix");

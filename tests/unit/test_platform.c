@@ -30,14 +30,11 @@
 #include "spawn.h"
 #include "util.h"
 
-#define assert_contains(hay, needle)                                                        \
-	do {                                                                                \
-		const char *h_ = (hay), *n_ = (needle);                                     \
-		if (!h_ || !strstr(h_, n_)) {                                               \
-			print_error("expected \"%s\" in \"%s\"\n", n_, h_ ? h_ : "(null)"); \
-			fail();                                                             \
-		}                                                                           \
-	} while (0)
+#include "support/check.h"
+#include "support/disk.h"
+#include "support/fixtures.h"
+#include "support/spawn_capture.h"
+#include "support/tmpdir.h"
 
 static char repo[PATH_MAX];
 static char tmpdir[PATH_MAX];
@@ -46,26 +43,7 @@ static char *saved_path;
 static int setup_all(void **state)
 {
 	(void)state;
-	const char *src = getenv("IMGBUILD_SRCDIR");
-	if (src) {
-		snprintf(repo, sizeof(repo), "%s", src);
-	} else {
-		/* build/san/tests/test_platform -> the repo, whatever the cwd. */
-		ssize_t n = readlink("/proc/self/exe", repo, sizeof(repo) - 1);
-		if (n <= 0)
-			return -1;
-		repo[n] = '\0';
-		for (int i = 0; i < 4; i++) {
-			char *slash = strrchr(repo, '/');
-			if (!slash) {
-				snprintf(repo, sizeof(repo), ".");
-				break;
-			}
-			*slash = '\0';
-		}
-	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ib-test-platform-XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (ut_repo_dir(repo, sizeof(repo), true) < 0 || !ut_tmpdir_into(tmpdir, sizeof(tmpdir), "platform"))
 		return -1;
 	saved_path = ib_xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
 	return 0;
@@ -93,14 +71,7 @@ static void write_file(const char *path, const void *data, size_t n)
 {
 	_cleanup_free_ char *dir = ib_xstrdup(path);
 	*strrchr(dir, '/') = 0;
-	/* mkdir -p without a shell */
-	for (char *p = dir + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(dir, 0755);
-			*p = '/';
-		}
-	mkdir(dir, 0755);
+	ut_mkdir_p(dir);
 	/* Never through a symlink: sysroots hold links to real devices. */
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	assert_true(fd >= 0);
@@ -438,10 +409,7 @@ static char *make_image(const char *name, long pid, uint64_t size)
 	ib_rm_rf(dir);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	char *img = ib_path_join(dir, "disk.raw");
-	int fd = open(img, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)size), 0);
-	close(fd);
+	close(ut_sparse_disk(img, size));
 	return img;
 }
 
@@ -661,15 +629,17 @@ static void test_loop_concurrent(void **state)
 
 struct holder {
 	const char *dev;
+	int flags; /* added to O_RDONLY | O_CLOEXEC */
 	pthread_mutex_t m;
 	pthread_cond_t c;
 	bool opened;
 };
 
+/* Opens h->dev, says so, and keeps it open for 300 ms. */
 static void *hold_thread(void *p)
 {
 	struct holder *h = p;
-	int fd = open(h->dev, O_RDONLY | O_CLOEXEC);
+	int fd = open(h->dev, O_RDONLY | O_CLOEXEC | h->flags);
 	pthread_mutex_lock(&h->m);
 	h->opened = true;
 	pthread_cond_signal(&h->c);
@@ -688,6 +658,27 @@ static long elapsed_ms(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1000L + (t1.tv_nsec - t0->tv_nsec) / 1000000L;
 }
 
+/* Detach a while a holder keeps dev open (opened with flags) for 300 ms;
+ * the result of ib_platform_detach, and in *ms how long it took. */
+static int detach_while_held(struct ib_attachment *a, const char *dev, int flags, long *ms, struct ib_error *err)
+{
+	struct holder h = {.dev = dev, .flags = flags, .m = PTHREAD_MUTEX_INITIALIZER, .c = PTHREAD_COND_INITIALIZER};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, hold_thread, &h), 0);
+	pthread_mutex_lock(&h.m);
+	while (!h.opened)
+		pthread_cond_wait(&h.c, &h.m);
+	pthread_mutex_unlock(&h.m);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int r = ib_platform_detach(a, err);
+	*ms = elapsed_ms(&t0);
+	pthread_join(th, NULL);
+	if (r < 0)
+		print_error("detach: %s\n", err->msg);
+	return r;
+}
+
 /* Another process holds the device (udev's blkid, a slow ntfs-3g exit):
  * detach keeps trying until the holder closes, 300 ms later. */
 static void test_loop_detach_busy(void **state)
@@ -702,20 +693,8 @@ static void test_loop_detach_busy(void **state)
 	struct ib_error err = {0};
 	assert_int_equal(ib_platform_attach(&req, &a, &err), 0);
 	_cleanup_free_ char *dev = ib_xstrdup(a.parts[0].dev);
-	struct holder h = {.dev = dev, .m = PTHREAD_MUTEX_INITIALIZER, .c = PTHREAD_COND_INITIALIZER};
-	pthread_t th;
-	assert_int_equal(pthread_create(&th, NULL, hold_thread, &h), 0);
-	pthread_mutex_lock(&h.m);
-	while (!h.opened)
-		pthread_cond_wait(&h.c, &h.m);
-	pthread_mutex_unlock(&h.m);
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int r = ib_platform_detach(&a, &err);
-	long ms = elapsed_ms(&t0);
-	pthread_join(th, NULL);
-	if (r < 0)
-		print_error("detach: %s\n", err.msg);
+	long ms;
+	int r = detach_while_held(&a, dev, 0, &ms, &err);
 	assert_int_equal(r, 0);
 	assert_false(bound(dev));
 	/* It waited for the holder rather than returning at once. */
@@ -820,32 +799,7 @@ static void run_ok(const char *const *argv, int stdin_fd)
 	assert_null(err.msg);
 }
 
-static bool have_tools(const char *const *progs)
-{
-	for (; *progs; progs++) {
-		_cleanup_free_ char *p = ib_which(*progs);
-		if (!p) {
-			print_message("SKIP: %s is not installed\n", *progs);
-			return false;
-		}
-	}
-	return true;
-}
-
-static void *excl_hold_thread(void *p)
-{
-	struct holder *h = p;
-	int fd = open(h->dev, O_RDONLY | O_EXCL | O_CLOEXEC);
-	pthread_mutex_lock(&h->m);
-	h->opened = true;
-	pthread_cond_signal(&h->c);
-	pthread_mutex_unlock(&h->m);
-	struct timespec ts = {0, 300 * 1000000L};
-	nanosleep(&ts, NULL);
-	if (fd >= 0)
-		close(fd);
-	return NULL;
-}
+static bool have_tools(const char *const *progs) { return ut_have_tools(progs, NULL); }
 
 /* lofiadm -l -a on a GPT image: partition K is /dev/dsk/<base>sK-1 under
  * the sysroot, its bytes at the partition's offset; the mapping is listed by
@@ -905,20 +859,8 @@ static void test_illumos_lofi_gpt(void **state)
 	unsetenv("SIM_LOFIADM_LIST");
 
 	/* Busy for 300 ms, then free: detach retries. */
-	struct holder h = {.dev = s1, .m = PTHREAD_MUTEX_INITIALIZER, .c = PTHREAD_COND_INITIALIZER};
-	pthread_t th;
-	assert_int_equal(pthread_create(&th, NULL, excl_hold_thread, &h), 0);
-	pthread_mutex_lock(&h.m);
-	while (!h.opened)
-		pthread_cond_wait(&h.c, &h.m);
-	pthread_mutex_unlock(&h.m);
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int r = ib_platform_detach(&a, &err);
-	long ms = elapsed_ms(&t0);
-	pthread_join(th, NULL);
-	if (r < 0)
-		print_error("detach: %s\n", err.msg);
+	long ms;
+	int r = detach_while_held(&a, s1, O_EXCL, &ms, &err);
 	struct stat st;
 	bool left = lstat(s1, &st) == 0;
 	if (r < 0 || left)

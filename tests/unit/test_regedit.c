@@ -14,7 +14,7 @@
 
 #include "lib/windows/regedit.h"
 #include "lib/windows/regplan.h"
-#include "hive_testlib.h"
+#include "support/hive.h"
 
 static const char *minimal;
 
@@ -32,7 +32,7 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = ib_xcalloc(1, sizeof(*f));
-	f->dir = hive_tmpdir("regedit");
+	f->dir = ut_tmpdir_make("regedit");
 	if (!f->dir)
 		return -1;
 	f->system = ib_path_join(f->dir, "SYSTEM");
@@ -54,13 +54,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void ok(int r, struct ib_error *err)
-{
-	if (r < 0)
-		print_error("%s\n", err->msg);
-	assert_true(r >= 0);
-}
-
 /* A SYSTEM hive like an installed Windows: Select\Current = cs, the control
  * set's Services and Control keys, an old viostor service with Start=3 and
  * a StartOverride subkey; DriverDatabase when ddb. */
@@ -71,20 +64,20 @@ static void make_system(struct fx *f, unsigned cs, bool ddb)
 	snprintf(set, sizeof(set), "ControlSet%03u", cs);
 	struct ib_hive *h = ib_hive_open(minimal, "SYSTEM", IB_HIVE_WRITE, &err);
 	assert_non_null(h);
-	ok(ib_hive_set_dword(h, "Select", "Current", cs, &err), &err);
-	ok(ib_hive_set_dword(h, "Select", "Default", cs, &err), &err);
+	ut_ok(ib_hive_set_dword(h, "Select", "Current", cs, &err), &err);
+	ut_ok(ib_hive_set_dword(h, "Select", "Default", cs, &err), &err);
 	_cleanup_free_ char *svc = ib_xasprintf("%s\\Services\\viostor", set);
 	_cleanup_free_ char *so = ib_xasprintf("%s\\StartOverride", svc);
 	_cleanup_free_ char *ctl = ib_xasprintf("%s\\Control\\Class", set);
 	_cleanup_free_ char *cddb = ib_xasprintf("%s\\Control\\CriticalDeviceDatabase", set);
-	ok(ib_hive_set_dword(h, svc, "Start", 3, &err), &err);
-	ok(ib_hive_set_dword(h, so, "0", 3, &err), &err);
-	ok(ib_hive_create_key(h, ctl, NULL, &err), &err);
+	ut_ok(ib_hive_set_dword(h, svc, "Start", 3, &err), &err);
+	ut_ok(ib_hive_set_dword(h, so, "0", 3, &err), &err);
+	ut_ok(ib_hive_create_key(h, ctl, NULL, &err), &err);
 	if (ddb)
-		ok(ib_hive_create_key(h, "DriverDatabase\\DeviceIds\\PCI", NULL, &err), &err);
+		ut_ok(ib_hive_create_key(h, "DriverDatabase\\DeviceIds\\PCI", NULL, &err), &err);
 	else
-		ok(ib_hive_create_key(h, cddb, NULL, &err), &err);
-	ok(ib_hive_commit(h, f->system, &err), &err);
+		ut_ok(ib_hive_create_key(h, cddb, NULL, &err), &err);
+	ut_ok(ib_hive_commit(h, f->system, &err), &err);
 	ib_hive_close(h);
 }
 
@@ -93,9 +86,9 @@ static void make_software(struct fx *f)
 	struct ib_error err = {0};
 	struct ib_hive *h = ib_hive_open(minimal, "SOFTWARE", IB_HIVE_WRITE, &err);
 	assert_non_null(h);
-	ok(ib_hive_set_expand_sz(h, "Microsoft\\Windows\\CurrentVersion", "DevicePath", "%SystemRoot%\\inf", &err),
+	ut_ok(ib_hive_set_expand_sz(h, "Microsoft\\Windows\\CurrentVersion", "DevicePath", "%SystemRoot%\\inf", &err),
 	   &err);
-	ok(ib_hive_commit(h, f->software, &err), &err);
+	ut_ok(ib_hive_commit(h, f->software, &err), &err);
 	ib_hive_close(h);
 }
 
@@ -113,7 +106,7 @@ static void viostor_plan(enum ib_regplan_pnp pnp, struct ib_reg_edits *e)
 		.pnp = pnp,
 		.arch = IB_WIN_ARCH_AMD64,
 	};
-	ok(ib_regplan_boot_driver(&b, e, &err), &err);
+	ut_ok(ib_regplan_boot_driver(&b, e, &err), &err);
 }
 
 /* `"name"=hex(T):xx,xx,...` as hivexget prints non-string values. */
@@ -162,7 +155,7 @@ static void check_service(const char *hive, const char *set)
 	assert_hivexget(hive, svc, "\"ErrorControl\"=dword:00000001");
 	assert_hivexget(hive, svc, "\"ImagePath\"=str(2):\"system32\\\\drivers\\\\viostor.sys\"");
 	assert_hivexget(hive, svc, "\"Group\"=\"SCSI miniport\"");
-	char *gone = hivexget_key(hive, so);
+	char *gone = ut_hivexget_key(hive, so);
 	assert_null(gone);
 }
 
@@ -175,16 +168,16 @@ static void test_cddb(void **state)
 	_cleanup_free_ char *copy = ib_path_join(f->dir, "SYSTEM.orig");
 	uint8_t *b;
 	size_t n;
-	assert_int_equal(read_all(f->system, &b, &n), 0);
-	assert_int_equal(write_all(copy, b, n), 0);
+	assert_int_equal(ut_read_all(f->system, &b, &n), 0);
+	assert_int_equal(ut_write_all(copy, b, n), 0);
 	free(b);
 
 	struct ib_reg_edits e = {0};
 	viostor_plan(IB_REGPLAN_CDDB, &e);
 	struct ib_reg_changes ch = {0};
 	assert_int_equal(ib_regedit_apply("SYSTEM", f->system, f->out, &e, 0, &ch, &err), 1);
-	assert_true(same_bytes(f->system, copy)); /* the input is never written */
-	if (have_hivexget()) {
+	assert_true(ut_same_bytes(f->system, copy)); /* the input is never written */
+	if (ut_have_hivexget()) {
 		check_service(f->out, "ControlSet002");
 		for (size_t i = 0; i < IB_ARRAY_SIZE(HWIDS); i++) {
 			_cleanup_free_ char *id = ib_xstrdup(HWIDS[i]);
@@ -193,9 +186,9 @@ static void test_cddb(void **state)
 			assert_hivexget(f->out, k, "\"Service\"=\"viostor\"");
 			assert_hivexget(f->out, k, "\"ClassGUID\"=\"{4D36E97B-E325-11CE-BFC1-08002BE10318}\"");
 		}
-		char *none = hivexget_key(f->out, "DriverDatabase");
+		char *none = ut_hivexget_key(f->out, "DriverDatabase");
 		assert_null(none);
-		none = hivexget_key(f->out, "ControlSet001");
+		none = ut_hivexget_key(f->out, "ControlSet001");
 		assert_null(none);
 	}
 	assert_true(change_has(&ch, "SYSTEM\\ControlSet002\\Services\\viostor: Start = REG_DWORD 0x00000000 (0) "
@@ -215,7 +208,7 @@ static void test_cddb(void **state)
 	/* Edits for another hive are not applied here. */
 	_cleanup_free_ char *none_out = ib_path_join(f->dir, "SOFTWARE.new");
 	assert_int_equal(ib_regedit_apply("SOFTWARE", f->software, none_out, &e, 0, NULL, &err), 0);
-	assert_false(file_exists(none_out));
+	assert_false(ut_file_exists(none_out));
 	ib_reg_edits_free(&e);
 }
 
@@ -238,7 +231,7 @@ static void test_ddb(void **state)
 				    "\"%SystemRoot%\\\\inf;%SystemRoot%\\\\Drivers\\\\VirtIO\" (was REG_EXPAND_SZ "
 				    "\"%SystemRoot%\\\\inf\")"));
 	ib_reg_changes_free(&ch);
-	if (!have_hivexget()) {
+	if (!ut_have_hivexget()) {
 		ib_reg_edits_free(&e);
 		skip();
 	}
@@ -262,7 +255,7 @@ static void test_ddb(void **state)
 						 : "\"guestor.inf\"=hex(3):02,ff,00,00");
 		assert_hivexget(f->out, desc, "\"Configuration\"=\"guestor_conf\"");
 	}
-	char *none = hivexget_key(f->out, "ControlSet001\\Control\\CriticalDeviceDatabase");
+	char *none = ut_hivexget_key(f->out, "ControlSet001\\Control\\CriticalDeviceDatabase");
 	assert_null(none);
 	assert_hivexget(sw_out, "Microsoft\\Windows\\CurrentVersion",
 			"\"DevicePath\"=str(2):\"%SystemRoot%\\\\inf;%SystemRoot%\\\\Drivers\\\\VirtIO\"");
@@ -293,8 +286,8 @@ static void test_failures(void **state)
 	_cleanup_free_ char *copy = ib_path_join(f->dir, "SYSTEM.orig");
 	uint8_t *b;
 	size_t n;
-	assert_int_equal(read_all(f->system, &b, &n), 0);
-	assert_int_equal(write_all(copy, b, n), 0);
+	assert_int_equal(ut_read_all(f->system, &b, &n), 0);
+	assert_int_equal(ut_write_all(copy, b, n), 0);
 	struct ib_reg_edits e = {0};
 	viostor_plan(IB_REGPLAN_DDB, &e);
 	struct ib_reg_changes ch = {0};
@@ -302,17 +295,17 @@ static void test_failures(void **state)
 	/* Output in a directory that does not exist: exit 1, nothing written. */
 	_cleanup_free_ char *bad = ib_path_join(f->dir, "missing/SYSTEM.new");
 	expect_fail(ib_regedit_apply("SYSTEM", f->system, bad, &e, 0, &ch, &err), &err, IB_EXIT_FAIL, "cannot write");
-	assert_false(file_exists(bad));
+	assert_false(ut_file_exists(bad));
 	assert_int_equal(ch.list.n, 0); /* no report of changes that did not happen */
-	assert_true(same_bytes(f->system, copy));
+	assert_true(ut_same_bytes(f->system, copy));
 
 	/* A corrupt input: exit 2 with the offset, no output. */
 	_cleanup_free_ char *corrupt = ib_path_join(f->dir, "SYSTEM.corrupt");
 	b[0x1fc] ^= 1;
-	assert_int_equal(write_all(corrupt, b, n), 0);
+	assert_int_equal(ut_write_all(corrupt, b, n), 0);
 	expect_fail(ib_regedit_apply("SYSTEM", corrupt, f->out, &e, 0, &ch, &err), &err, IB_EXIT_INPUT,
 		    "SYSTEM hive at byte 0x1fc: header checksum");
-	assert_false(file_exists(f->out));
+	assert_false(ut_file_exists(f->out));
 	free(b);
 
 	/* CurrentControlSet in a hive without Select: exit 2, no output. */
@@ -321,19 +314,19 @@ static void test_failures(void **state)
 	{
 		struct ib_hive *h = ib_hive_open(minimal, "SYSTEM", IB_HIVE_WRITE, &err);
 		assert_non_null(h);
-		ok(ib_hive_create_key(h, "ControlSet001", NULL, &err), &err);
-		ok(ib_hive_commit(h, nosel, &err), &err);
+		ut_ok(ib_hive_create_key(h, "ControlSet001", NULL, &err), &err);
+		ut_ok(ib_hive_commit(h, nosel, &err), &err);
 		ib_hive_close(h);
 	}
 	expect_fail(ib_regedit_apply("SYSTEM", nosel, nosel_out, &e, 0, &ch, &err), &err, IB_EXIT_INPUT,
 		    "no value Select\\Current");
-	assert_false(file_exists(nosel_out));
+	assert_false(ut_file_exists(nosel_out));
 	assert_int_equal(ch.list.n, 0);
 	ib_reg_changes_free(&ch);
 
 	/* Verification against a hive that another tool changed afterwards. */
 	assert_int_equal(ib_regedit_apply("SYSTEM", f->system, f->out, &e, 0, NULL, &err), 1);
-	ok(ib_regedit_verify("SYSTEM", f->out, &e, 0, &err), &err);
+	ut_ok(ib_regedit_verify("SYSTEM", f->out, &e, 0, &err), &err);
 	char *hivexsh = ib_which("hivexsh");
 	if (hivexsh) {
 		free(hivexsh);
@@ -346,9 +339,9 @@ static void test_failures(void **state)
 							  "ImagePath\nexpandstring:system32\\drivers\\viostor.sys\n"
 							  "Group\nstring:SCSI miniport\ncommit %s\n",
 							  tampered);
-		assert_int_equal(write_all(script, text, strlen(text)), 0);
+		assert_int_equal(ut_write_all(script, text, strlen(text)), 0);
 		const char *argv[] = {"hivexsh", "-w", "-f", script, f->out, NULL};
-		ok(ib_spawn(argv, NULL, NULL, &err), &err);
+		ut_ok(ib_spawn(argv, NULL, NULL, &err), &err);
 		expect_fail(ib_regedit_verify("SYSTEM", tampered, &e, 0, &err), &err, IB_EXIT_FAIL,
 			    "verification of the written SYSTEM hive failed: SYSTEM\\ControlSet001\\Services\\viostor "
 			    "value \"Start\": expected REG_DWORD 0x00000000 (0), found REG_DWORD 0x00000003 (3)");
@@ -366,8 +359,8 @@ static void test_failures(void **state)
 	ib_reg_edits_set_dword(&e2, "SYSTEM", "ControlSet001\\Services\\y\\z", "W", 2);
 	_cleanup_free_ char *o2 = ib_path_join(f->dir, "SYSTEM.e2");
 	assert_int_equal(ib_regedit_apply("SYSTEM", f->system, o2, &e2, 0, NULL, &err), 1);
-	if (have_hivexget()) {
-		char *x = hivexget_key(o2, "ControlSet001\\Services\\x");
+	if (ut_have_hivexget()) {
+		char *x = ut_hivexget_key(o2, "ControlSet001\\Services\\x");
 		assert_non_null(x);
 		assert_null(strstr(x, "\"V\""));
 		free(x);
@@ -397,7 +390,7 @@ static void test_plan_errors(void **state)
 	assert_int_equal(e.list.n, 0);
 	/* Default class GUID, no Group: no Group edit, CDDB ClassGUID = SCSIAdapter. */
 	b.n_hwids = 1;
-	ok(ib_regplan_boot_driver(&b, &e, &err), &err);
+	ut_ok(ib_regplan_boot_driver(&b, &e, &err), &err);
 	bool group = false, guid = false;
 	for (size_t i = 0; i < e.list.n; i++) {
 		const struct ib_reg_edit *ed = &e.list.v[i];
@@ -425,7 +418,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
 	};
 	int r = cmocka_run_group_tests(plain, NULL, NULL);
-	minimal = hive_fixture_minimal();
+	minimal = ut_hive_fixture_minimal();
 	if (!minimal)
 		return r ? r : 77;
 	return r + cmocka_run_group_tests(hives, NULL, NULL);

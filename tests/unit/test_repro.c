@@ -24,6 +24,9 @@
 #include "lib/spawn.h"
 #include "lib/undo.h"
 #include "lib/util.h"
+#include "support/disk.h"
+#include "support/spawn_capture.h"
+#include "support/tmpdir.h"
 
 #define MiB (1024ull * 1024)
 #define EPOCH INT64_C(1700000000)
@@ -37,8 +40,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = ib_xcalloc(1, sizeof(*f));
-	strcpy(f->dir, "/tmp/ib-test-repro-XXXXXX");
-	if (!mkdtemp(f->dir)) {
+	if (!ut_tmpdir_into(f->dir, sizeof(f->dir), "repro")) {
 		free(f);
 		return -1;
 	}
@@ -57,27 +59,14 @@ static int teardown(void **state)
 	return 0;
 }
 
-static bool have(const char *tool)
-{
-	char *p = ib_which(tool);
-	if (!p)
-		print_message("SKIP: %s is not installed\n", tool);
-	free(p);
-	return p != NULL;
-}
+static bool have(const char *tool) { return ut_have_tool(tool, NULL); }
 
 static char *path_in(const struct fixture *f, const char *name)
 {
 	return ib_path_join(f->dir, name);
 }
 
-static void make_file(const char *path, uint64_t size)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)size), 0);
-	close(fd);
-}
+static void make_file(const char *path, uint64_t size) { close(ut_sparse_disk(path, size)); }
 
 static uint8_t *slurp(const char *path, size_t *len)
 {

@@ -24,14 +24,9 @@
 #include "undo.h"
 #include "util.h"
 
-#define assert_contains(hay, needle)                                                        \
-	do {                                                                                \
-		const char *h_ = (hay), *n_ = (needle);                                     \
-		if (!h_ || !strstr(h_, n_)) {                                               \
-			print_error("expected \"%s\" in \"%s\"\n", n_, h_ ? h_ : "(null)"); \
-			fail();                                                             \
-		}                                                                           \
-	} while (0)
+#include "support/check.h"
+#include "support/fixtures.h"
+#include "support/tmpdir.h"
 
 static char fixtures[PATH_MAX];
 static char tmpdir[PATH_MAX];
@@ -42,19 +37,14 @@ static int setup_all(void **state)
 {
 	(void)state;
 	char exe[PATH_MAX - 32];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
+	if (ut_repo_dir(exe, sizeof(exe), false) < 0)
 		return -1;
-	exe[n] = '\0';
-	for (int i = 0; i < 4; i++)
-		*strrchr(exe, '/') = '\0';
 	snprintf(fixtures, sizeof(fixtures), "%s/tests/fixtures/bin", exe);
 	if (access(fixtures, X_OK) != 0) {
 		fprintf(stderr, "fixtures not found at %s\n", fixtures);
 		return -1;
 	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ib-test-spawn-XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (!ut_tmpdir_into(tmpdir, sizeof(tmpdir), "spawn"))
 		return -1;
 	saved_path = ib_xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
 	return 0;

@@ -17,13 +17,14 @@
 #include "undo.h"
 #include "util.h"
 
+#include "support/tmpdir.h"
+
 static char tmpdir[PATH_MAX];
 
 static int setup_all(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ib-test-undo-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return ut_tmpdir_into(tmpdir, sizeof(tmpdir), "undo") ? 0 : -1;
 }
 
 static int teardown_all(void **state)

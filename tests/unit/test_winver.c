@@ -11,41 +11,15 @@
 #include <cmocka.h>
 
 #include "lib/windows/winver.h"
-#include "hive_testlib.h"
+#include "support/hive.h"
 
 static const char *minimal;
 
 #define CV "Microsoft\\Windows NT\\CurrentVersion"
 
-struct fx {
-	char *dir;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = ib_xcalloc(1, sizeof(*f));
-	f->dir = hive_tmpdir("winver");
-	if (!f->dir)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	ib_rm_rf(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
-static void ok(int r, struct ib_error *err)
-{
-	if (r < 0)
-		print_error("%s\n", err->msg);
-	assert_true(r >= 0);
-}
+/* A scratch directory per test. */
+static int setup(void **state) { return ut_dirfx_setup(state, "winver"); }
+static int teardown(void **state) { return ut_dirfx_teardown(state); }
 
 struct sw_spec {
 	const char *product, *edition, *install_type, *current_version, *build;
@@ -55,38 +29,38 @@ struct sw_spec {
 
 /* A SOFTWARE hive with the CurrentVersion values of spec, committed to a
  * file and re-opened read-only, as the injector would find it. */
-static struct ib_hive *software_hive(struct fx *f, const char *name, const struct sw_spec *s)
+static struct ib_hive *software_hive(struct ut_dirfx *f, const char *name, const struct sw_spec *s)
 {
 	struct ib_error err = {0};
 	struct ib_hive *h = ib_hive_open(minimal, "SOFTWARE", IB_HIVE_WRITE, &err);
 	assert_non_null(h);
-	ok(ib_hive_set_sz(h, CV, "ProductName", s->product, &err), &err);
+	ut_ok(ib_hive_set_sz(h, CV, "ProductName", s->product, &err), &err);
 	if (s->edition)
-		ok(ib_hive_set_sz(h, CV, "EditionID", s->edition, &err), &err);
+		ut_ok(ib_hive_set_sz(h, CV, "EditionID", s->edition, &err), &err);
 	if (s->install_type)
-		ok(ib_hive_set_sz(h, CV, "InstallationType", s->install_type, &err), &err);
-	ok(ib_hive_set_sz(h, CV, "CurrentVersion", s->current_version, &err), &err);
-	ok(ib_hive_set_sz(h, CV, "CurrentBuild", s->build, &err), &err);
-	ok(ib_hive_set_sz(h, CV, "CurrentBuildNumber", s->build, &err), &err);
+		ut_ok(ib_hive_set_sz(h, CV, "InstallationType", s->install_type, &err), &err);
+	ut_ok(ib_hive_set_sz(h, CV, "CurrentVersion", s->current_version, &err), &err);
+	ut_ok(ib_hive_set_sz(h, CV, "CurrentBuild", s->build, &err), &err);
+	ut_ok(ib_hive_set_sz(h, CV, "CurrentBuildNumber", s->build, &err), &err);
 	if (s->major >= 0) {
-		ok(ib_hive_set_dword(h, CV, "CurrentMajorVersionNumber", (uint32_t)s->major, &err), &err);
-		ok(ib_hive_set_dword(h, CV, "CurrentMinorVersionNumber", (uint32_t)s->minor, &err), &err);
+		ut_ok(ib_hive_set_dword(h, CV, "CurrentMajorVersionNumber", (uint32_t)s->major, &err), &err);
+		ut_ok(ib_hive_set_dword(h, CV, "CurrentMinorVersionNumber", (uint32_t)s->minor, &err), &err);
 	}
 	_cleanup_free_ char *path = ib_path_join(f->dir, name);
-	ok(ib_hive_commit(h, path, &err), &err);
+	ut_ok(ib_hive_commit(h, path, &err), &err);
 	ib_hive_close(h);
 	h = ib_hive_open(path, "SOFTWARE", 0, &err);
 	assert_non_null(h);
 	return h;
 }
 
-static void check_version(struct fx *f, const struct sw_spec *s, unsigned major, unsigned minor, unsigned build,
+static void check_version(struct ut_dirfx *f, const struct sw_spec *s, unsigned major, unsigned minor, unsigned build,
 			  bool server, const char *dir)
 {
 	struct ib_error err = {0};
 	struct ib_hive *h = software_hive(f, "SOFTWARE", s);
 	struct ib_winver v;
-	ok(ib_winver_read(h, &v, &err), &err);
+	ut_ok(ib_winver_read(h, &v, &err), &err);
 	assert_int_equal(v.major, major);
 	assert_int_equal(v.minor, minor);
 	assert_int_equal(v.build, build);
@@ -100,7 +74,7 @@ static void check_version(struct fx *f, const struct sw_spec *s, unsigned major,
 
 static void test_detect_versions(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dirfx *f = *state;
 	const struct sw_spec win7 = {"Windows 7 Professional", "Professional", "Client", "6.1", "7601", -1, 0};
 	check_version(f, &win7, 6, 1, 7601, false, "w7");
 	/* Windows 10 keeps CurrentVersion "6.3" for old programs: the DWORDs win. */
@@ -134,7 +108,7 @@ static void expect_input_error(int r, struct ib_error *err, const char *want)
 
 static void test_detect_errors(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dirfx *f = *state;
 	struct ib_error err = {0};
 	struct ib_winver v;
 	/* The fixture has no CurrentVersion key at all. */
@@ -152,17 +126,17 @@ static void test_detect_errors(void **state)
 	ib_hive_close(h);
 }
 
-static struct ib_hive *system_hive(struct fx *f, int current, bool with_set)
+static struct ib_hive *system_hive(struct ut_dirfx *f, int current, bool with_set)
 {
 	struct ib_error err = {0};
 	struct ib_hive *h = ib_hive_open(minimal, "SYSTEM", IB_HIVE_WRITE, &err);
 	assert_non_null(h);
 	if (current >= 0)
-		ok(ib_hive_set_dword(h, "Select", "Current", (uint32_t)current, &err), &err);
+		ut_ok(ib_hive_set_dword(h, "Select", "Current", (uint32_t)current, &err), &err);
 	if (with_set)
-		ok(ib_hive_create_key(h, "ControlSet002\\Services", NULL, &err), &err);
+		ut_ok(ib_hive_create_key(h, "ControlSet002\\Services", NULL, &err), &err);
 	_cleanup_free_ char *path = ib_path_join(f->dir, "SYSTEM");
-	ok(ib_hive_commit(h, path, &err), &err);
+	ut_ok(ib_hive_commit(h, path, &err), &err);
 	ib_hive_close(h);
 	h = ib_hive_open(path, "SYSTEM", 0, &err);
 	assert_non_null(h);
@@ -171,11 +145,11 @@ static struct ib_hive *system_hive(struct fx *f, int current, bool with_set)
 
 static void test_control_set(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dirfx *f = *state;
 	struct ib_error err = {0};
 	char *cs = NULL;
 	struct ib_hive *h = system_hive(f, 2, true);
-	ok(ib_winver_control_set(h, &cs, &err), &err);
+	ut_ok(ib_winver_control_set(h, &cs, &err), &err);
 	assert_string_equal(cs, "ControlSet002");
 	free(cs);
 	ib_hive_close(h);
@@ -250,7 +224,7 @@ static size_t make_pe(uint8_t *buf, size_t cap, uint32_t lfanew, uint16_t machin
 
 static void test_pe(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dirfx *f = *state;
 	struct ib_error err = {0};
 	uint8_t b[512];
 	enum ib_win_arch a;
@@ -265,15 +239,15 @@ static void test_pe(void **state)
 	};
 	for (size_t i = 0; i < IB_ARRAY_SIZE(good); i++) {
 		size_t n = make_pe(b, sizeof(b), 0xf8, good[i].machine);
-		ok(ib_winver_pe_arch(b, n, "cmd.exe", &a, &err), &err);
+		ut_ok(ib_winver_pe_arch(b, n, "cmd.exe", &a, &err), &err);
 		assert_int_equal(a, good[i].arch);
 		assert_string_equal(ib_win_arch_name(a), good[i].name);
 		assert_string_equal(ib_win_arch_virtio_dir(a), good[i].dir);
 		/* The file reader agrees. */
 		_cleanup_free_ char *p = ib_path_join(f->dir, "cmd.exe");
-		assert_int_equal(write_all(p, b, n), 0);
+		assert_int_equal(ut_write_all(p, b, n), 0);
 		a = (enum ib_win_arch)-1;
-		ok(ib_winver_pe_arch_file(p, "cmd.exe", &a, &err), &err);
+		ut_ok(ib_winver_pe_arch_file(p, "cmd.exe", &a, &err), &err);
 		assert_int_equal(a, good[i].arch);
 	}
 
@@ -298,10 +272,10 @@ static void test_pe(void **state)
 	/* Truncated files through the file reader. */
 	make_pe(b, sizeof(b), 0x100, 0x8664);
 	_cleanup_free_ char *p = ib_path_join(f->dir, "short.exe");
-	assert_int_equal(write_all(p, b, 0x102), 0);
+	assert_int_equal(ut_write_all(p, b, 0x102), 0);
 	expect_input_error(ib_winver_pe_arch_file(p, "short.exe", &a, &err), &err,
 			   "short.exe at byte 0x3c: e_lfanew 0x100 points past the end of the file (258 bytes)");
-	assert_int_equal(write_all(p, b, 0x30), 0);
+	assert_int_equal(ut_write_all(p, b, 0x30), 0);
 	expect_input_error(ib_winver_pe_arch_file(p, "short.exe", &a, &err), &err, "short.exe at byte 0x30");
 }
 
@@ -317,7 +291,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_control_set, setup, teardown),
 	};
 	int r = cmocka_run_group_tests(plain, NULL, NULL);
-	minimal = hive_fixture_minimal();
+	minimal = ut_hive_fixture_minimal();
 	if (!minimal) /* SKIP printed: the hive tests cannot run */
 		return r ? r : 77;
 	return r + cmocka_run_group_tests(hives, NULL, NULL);
