@@ -14,7 +14,7 @@ static const char usage_main[] =
 	"vmdk, vhdx, vpc), rootless.\n"
 	"\n"
 	"commands:\n"
-	"  build RECIPE [-o DIR] [--backend lib|mount] [--set KEY=VALUE]... [--json]\n"
+	"  build RECIPE [-o DIR] [--backend lib|mount] [--set KEY=VALUE]... [--manifest] [--json]\n"
 	"                        build the images the recipe describes\n"
 	"  plan RECIPE [-o DIR] [--backend lib|mount] [--set KEY=VALUE]... [--json]\n"
 	"                        print the resolved layout and steps; touches nothing\n"
