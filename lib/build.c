@@ -326,8 +326,9 @@ int ib_build(struct ib_plan *plan, const struct ib_build_opts *opts, struct ib_e
 	if (r == 0)
 		r = ib_tools_check(ib_plan_tools_for(plan, opts->backend), err);
 	/* Before anything is attached: what killed builds left (mounts,
-	 * devices, work dirs), released and reported. */
-	if (r == 0 && mount_backend(&b))
+	 * devices, work dirs and temporary outputs in this output directory),
+	 * released and reported. A SIGKILLed lib build leaves its work dir too. */
+	if (r == 0)
 		ib_mount_release_stale(plan->out_dir, opts->progress);
 	if (r == 0) {
 		ib_ntfs_tmp_release_stale();
