@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -103,6 +104,20 @@ void cli_print_diags(const struct ib_diags *d, bool json)
 }
 
 /* Recipe -> plan, printing every input error. */
+int cli_parse_recipe(int argc, char **argv, const char *cmd, const char *usage, struct cli *c)
+{
+	int r = cli_parse(argc, argv, usage, true, c);
+	if (r == 0 && !c->recipe) {
+		fprintf(stderr, "imgbuild %s: missing RECIPE\n%s", cmd, usage);
+		r = -1;
+	}
+	if (r == 0)
+		return -1;
+	free(c->sets);
+	c->sets = NULL;
+	return r > 0 ? 0 : IB_EXIT_INPUT;
+}
+
 struct ib_plan *cli_load_plan(const struct cli *c, struct ib_recipe **rp)
 {
 	struct ib_diags d = {0};

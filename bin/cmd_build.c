@@ -153,15 +153,9 @@ static void report_error(const struct ib_error *err, bool json)
 int ib_cmd_build(int argc, char **argv)
 {
 	struct cli c = {0};
-	int r = cli_parse(argc, argv, usage_build, true, &c);
-	if (r != 0) {
-		free(c.sets);
-		return r > 0 ? 0 : IB_EXIT_INPUT;
-	}
-	if (!c.recipe) {
-		fprintf(stderr, "imgbuild build: missing RECIPE\n%s", usage_build);
-		return IB_EXIT_INPUT;
-	}
+	int code = cli_parse_recipe(argc, argv, "build", usage_build, &c);
+	if (code >= 0)
+		return code;
 	ib_signals_install();
 	struct ib_recipe *rec;
 	struct ib_plan *p = cli_load_plan(&c, &rec);
@@ -178,7 +172,7 @@ int ib_cmd_build(int argc, char **argv)
 				     .manifest = c.json ? &manifest : NULL,
 				     .write_manifest = c.manifest};
 	struct ib_error err = {0};
-	int code = 0;
+	code = 0;
 	if (ib_build(p, &opts, &err) < 0) {
 		report_error(&err, c.json);
 		code = err.exit_code ? err.exit_code : IB_EXIT_FAIL;

@@ -233,15 +233,9 @@ static void print_plan_text(const struct ib_plan *p)
 int ib_cmd_plan(int argc, char **argv)
 {
 	struct cli c = {0};
-	int r = cli_parse(argc, argv, usage_plan, true, &c);
-	if (r != 0) {
-		free(c.sets);
-		return r > 0 ? 0 : IB_EXIT_INPUT;
-	}
-	if (!c.recipe) {
-		fprintf(stderr, "imgbuild plan: missing RECIPE\n%s", usage_plan);
-		return IB_EXIT_INPUT;
-	}
+	int code = cli_parse_recipe(argc, argv, "plan", usage_plan, &c);
+	if (code >= 0)
+		return code;
 	struct ib_recipe *rec;
 	struct ib_plan *p = cli_load_plan(&c, &rec);
 	free(c.sets);
