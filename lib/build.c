@@ -304,36 +304,43 @@ static int publish_outputs(struct build *b, struct ib_error *err)
 static bool plan_has_ntfs(const struct ib_plan *p)
 {
 	for (size_t i = 0; i < p->nparts; i++)
-		if (p->parts[i].spec->fs.type == IB_FS_NTFS)
+		if (p->parts[i].spec->fs.type == IB_FS_NTFS || p->parts[i].fs == IB_FS_NTFS)
 			return true;
 	return false;
+}
+
+/* Everything before the first write: what the backend needs, every program
+ * the plan runs, and the release of what killed builds left. */
+static int preflight(struct build *b, struct ib_error *err)
+{
+	const struct ib_build_opts *opts = b->opts;
+	if (opts->backend && strcmp(opts->backend, "lib") != 0 && strcmp(opts->backend, "mount") != 0)
+		return ib_fail(err, IB_EXIT_INPUT,
+			       "backend '%s' is not available yet; this version has the rootless 'lib' backend and "
+			       "'mount'",
+			       opts->backend);
+	if (mount_backend(b)) {
+		if (ib_mount_backend_ready(err) < 0)
+			return -1;
+		/* The FUSE driver is verified again before each mount; checking
+		 * it here too fails a broken driver before the first write. */
+		if (plan_has_ntfs(b->plan) && ib_platform_fuse_verify(NULL, err) < 0)
+			return -1;
+	}
+	if (ib_tools_check(ib_plan_tools_for(b->plan, opts->backend), err) < 0)
+		return -1;
+	/* What killed builds left (mounts, devices, work dirs and temporary
+	 * outputs in this output directory, mkntfs files in /dev/shm),
+	 * released and reported. */
+	ib_mount_release_stale(b->plan->out_dir, opts->progress);
+	ib_ntfs_tmp_release_stale();
+	return make_out_dir(b, err);
 }
 
 int ib_build(struct ib_plan *plan, const struct ib_build_opts *opts, struct ib_error *err)
 {
 	struct build b = {.plan = plan, .opts = opts};
-	if (opts->backend && strcmp(opts->backend, "lib") != 0 && strcmp(opts->backend, "mount") != 0) {
-		return ib_fail(err, IB_EXIT_INPUT,
-			       "backend '%s' is not available yet; this version has the rootless 'lib' backend and "
-			       "'mount'",
-			       opts->backend);
-	}
-	int r = mount_backend(&b) ? ib_mount_backend_ready(err) : 0;
-	/* The FUSE driver is verified again before each mount; checking it here
-	 * too means a broken driver fails the build before its first write. */
-	if (r == 0 && mount_backend(&b) && plan_has_ntfs(plan))
-		r = ib_platform_fuse_verify(NULL, err);
-	if (r == 0)
-		r = ib_tools_check(ib_plan_tools_for(plan, opts->backend), err);
-	/* Before anything is attached: what killed builds left (mounts,
-	 * devices, work dirs and temporary outputs in this output directory),
-	 * released and reported. A SIGKILLed lib build leaves its work dir too. */
-	if (r == 0)
-		ib_mount_release_stale(plan->out_dir, opts->progress);
-	if (r == 0) {
-		ib_ntfs_tmp_release_stale();
-		r = make_out_dir(&b, err);
-	}
+	int r = preflight(&b, err);
 	for (size_t i = 0; r == 0 && i < plan->nsteps; i++) {
 		struct ib_plan_step *s = &plan->steps[i];
 		struct ib_event ev = {.kind = IB_EV_STEP_START, .step = (unsigned)i + 1,
