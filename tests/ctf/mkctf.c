@@ -569,13 +569,13 @@ MKCTF_FN void mk_unix(const struct ktypes *k, uint8_t **out, size_t *len)
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: mkctf genunix|fuse-joyent|fuse-gate FIXTURE_DIR OUT [-z]\n");
+		fprintf(stderr, "usage: mkctf genunix|fuse-joyent|fuse-gate SHARED/fixtures/illumos OUT [-z]\n");
 		return 2;
 	}
 	bool z = argc > 4 && !strcmp(argv[4], "-z");
 	struct vn_layout gate, joyent;
-	char *pg = ib_xasprintf("%s/vnode-illumos-gate.h", argv[2]);
-	char *pj = ib_xasprintf("%s/vnode-illumos-joyent.h", argv[2]);
+	char *pg = ib_xasprintf("%s/vnode.h.struct-illumos-gate", argv[2]);
+	char *pj = ib_xasprintf("%s/vnode.h.struct-illumos-joyent", argv[2]);
 	int bad = vn_parse(pg, &gate) || vn_parse(pj, &joyent);
 	free(pg);
 	free(pj);

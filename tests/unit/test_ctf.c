@@ -65,12 +65,10 @@ static bool have_objcopy;
 static int setup_all(void **state)
 {
 	(void)state;
-	char repo[PATH_MAX - 32];
-	if (ut_repo_dir(repo, sizeof(repo), true) < 0)
-		return -1;
-	snprintf(ctfdir, sizeof(ctfdir), "%s/tests/ctf", repo);
-	char *pg = ib_path_join(ctfdir, "vnode-illumos-gate.h");
-	char *pj = ib_path_join(ctfdir, "vnode-illumos-joyent.h");
+	/* The struct vnode excerpts are the shared fixtures, read in place. */
+	ut_shared_path(ctfdir, sizeof(ctfdir), "illumos");
+	char *pg = ib_path_join(ctfdir, "vnode.h.struct-illumos-gate");
+	char *pj = ib_path_join(ctfdir, "vnode.h.struct-illumos-joyent");
 	int r = vn_parse(pg, &gate) || vn_parse(pj, &joyent);
 	free(pg);
 	free(pj);
@@ -924,6 +922,10 @@ static void test_fuzz(void **state)
 
 int main(void)
 {
+	char fixture[PATH_MAX];
+	if (!ut_shared_fixture(fixture, sizeof(fixture), "illumos/vnode.h.struct-illumos-gate",
+			       "the illumos struct vnode excerpts"))
+		return 77;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout_from_excerpts),
 		cmocka_unit_test(test_read_genunix),
