@@ -5,10 +5,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
-#include "json.h"
-#include "plan.h"
-#include "recipe.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "plan/plan.h"
+#include "recipe/recipe.h"
 
 struct cli {
 	const char *recipe;

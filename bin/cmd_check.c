@@ -12,13 +12,13 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "error.h"
-#include "json.h"
-#include "plan.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "plan/plan.h"
 #include "platform/platform.h"
-#include "recipe.h"
-#include "size.h"
-#include "spawn.h"
+#include "recipe/recipe.h"
+#include "core/size.h"
+#include "core/spawn.h"
 
 static const char usage_check[] =
 	"usage: imgbuild check [RECIPE] [-o DIR] [--backend lib|mount] [--canary] [--json]\n"

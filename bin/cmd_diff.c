@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "commands.h"
-#include "error.h"
-#include "json.h"
-#include "manifest.h"
-#include "undo.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "inspect/manifest.h"
+#include "core/undo.h"
 
 static const char usage_diff[] =
 	"usage: imgbuild diff IMAGE_A IMAGE_B [--ignore ids,times] [--json]\n"

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "commands.h"
-#include "error.h"
-#include "json.h"
-#include "manifest.h"
-#include "undo.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "inspect/manifest.h"
+#include "core/undo.h"
 
 static const char usage_inspect[] =
 	"usage: imgbuild inspect IMAGE [--json]\n"

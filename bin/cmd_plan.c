@@ -6,16 +6,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "build.h"
+#include "build/build.h"
 #include "cli.h"
 #include "commands.h"
-#include "error.h"
-#include "json.h"
-#include "plan.h"
-#include "recipe.h"
-#include "size.h"
-#include "spawn.h"
-#include "undo.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "plan/plan.h"
+#include "recipe/recipe.h"
+#include "core/size.h"
+#include "core/spawn.h"
+#include "core/undo.h"
 
 static const char usage_plan[] =
 	"usage: imgbuild plan RECIPE [-o DIR] [--backend lib|mount] [--set KEY=VALUE]... [--json]\n"

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "commands.h"
-#include "error.h"
-#include "version.h"
+#include "core/error.h"
+#include "core/version.h"
 
 static const char usage_main[] =
 	"usage: imgbuild COMMAND [ARGS]\n"

@@ -5,7 +5,7 @@
  * verified, ntfs-3g mounts it, a file is written and read back, and
  * everything is undone on every path. The image lies in a directory named
  * like a build's work dir, so a leftover device is recognised later. */
-#include "platform/platform-int.h"
+#include "platform-int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "spawn.h"
+#include "core/spawn.h"
 
 #define CANARY_SIZE (8u << 20)
 

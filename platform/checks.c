@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* A list of environment check results: each says what was found and, for a
  * warning or a failure, what to do about it. */
-#include "platform/platform.h"
+#include "platform.h"
 
 #include <stdarg.h>
 

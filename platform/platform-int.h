@@ -2,7 +2,7 @@
 /* What platform.c dispatches to: one implementation per platform. */
 #pragma once
 
-#include "platform/platform.h"
+#include "platform.h"
 
 /* Linux (platform/linux/). */
 int ib_linux_attach(const struct ib_attach_req *req, struct ib_attachment *a, struct ib_error *err);

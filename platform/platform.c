@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Which platform is in force, the sysroot, and the dispatch to the Linux or
  * illumos implementation. */
-#include "platform/platform-int.h"
-#include "spawn.h"
+#include "platform-int.h"
+#include "core/spawn.h"
 
 #include <ctype.h>
 #include <dirent.h>

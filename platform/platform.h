@@ -16,9 +16,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "error.h"
-#include "recipe.h"
-#include "util.h"
+#include "core/error.h"
+#include "recipe/recipe.h"
+#include "core/util.h"
 
 enum ib_platform_kind { IB_PLATFORM_LINUX = 0, IB_PLATFORM_ILLUMOS };
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Running a program that may fail while something is busy (umount, lofiadm
  * -d), again with backoff until it succeeds or a deadline passes. */
-#include "platform/platform-int.h"
+#include "platform-int.h"
 
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "spawn.h"
+#include "core/spawn.h"
 
 static long now_ms(void)
 {

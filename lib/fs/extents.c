@@ -8,8 +8,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "../undo.h"
-#include "../util.h"
+#include "core/undo.h"
+#include "core/util.h"
 
 #define COPY_CHUNK (1u << 20)
 

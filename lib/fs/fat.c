@@ -27,8 +27,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../recipe.h"
-#include "../spawn.h"
+#include "recipe/recipe.h"
+#include "core/spawn.h"
 
 #define FAT16_MIN_CLUSTERS 4085u
 #define FAT16_MAX_CLUSTERS 65524u

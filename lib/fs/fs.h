@@ -5,9 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../error.h"
-#include "../recipe.h"
-#include "../undo.h"
+#include "core/error.h"
+#include "recipe/recipe.h"
+#include "core/undo.h"
 
 struct ib_mkfs_args {
 	const char *image;     /* raw work image */

@@ -5,8 +5,8 @@
 
 #include <stdlib.h>
 
-#include "../recipe.h"
-#include "../size.h"
+#include "recipe/recipe.h"
+#include "core/size.h"
 
 void ib_argv_free(char **argv)
 {

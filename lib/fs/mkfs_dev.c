@@ -15,10 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../repro.h"
-#include "../spawn.h"
-#include "../util.h"
-#include "../vol/devattach.h"
+#include "plan/repro.h"
+#include "core/spawn.h"
+#include "core/util.h"
+#include "vol/devattach.h"
 
 /* Boot sector: the volume serial (8 bytes LE) at 0x48, in the primary boot
  * sector (first sector) and the backup (last sector of the partition). */

@@ -23,9 +23,9 @@
 #include <inttypes.h>
 #include <unistd.h>
 
-#include "../repro.h"
-#include "../spawn.h"
-#include "../util.h"
+#include "plan/repro.h"
+#include "core/spawn.h"
+#include "core/util.h"
 
 /* The boot sector's volume serial number: 8 bytes, little-endian, at 0x48.
  * mkntfs writes the boot sector at the partition's first sector and a copy

@@ -12,7 +12,7 @@
 #include <inttypes.h>
 #include <openssl/evp.h>
 
-#include "../undo.h"
+#include "core/undo.h"
 #include "fat_int.h"
 #include "inspect.h"
 

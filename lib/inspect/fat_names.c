@@ -9,7 +9,7 @@
  * in lower case (Windows NT and later). */
 #include "fat_int.h"
 
-#include "../util.h"
+#include "core/util.h"
 
 static const uint16_t cp437_high[128] = {
 	0x00C7, 0x00FC, 0x00E9, 0x00E2, 0x00E4, 0x00E0, 0x00E5, 0x00E7,

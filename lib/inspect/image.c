@@ -17,7 +17,7 @@
 #include <linux/fs.h> /* BLKGETSIZE64 */
 #endif
 
-#include "../spawn.h"
+#include "core/spawn.h"
 
 /* ---- a scan of qemu-img's JSON: only the top-level keys matter --------- */
 

@@ -8,8 +8,8 @@
 
 #include <stdint.h>
 
-#include "../error.h"
-#include "../manifest.h"
+#include "core/error.h"
+#include "manifest.h"
 
 struct ib_inspect_image {
 	char *format;          /* qemu-img's format name */

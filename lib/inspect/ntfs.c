@@ -11,9 +11,9 @@
 #include <inttypes.h>
 #include <openssl/evp.h>
 
-#include "../ntfs3g_compat.h"
-#include "../undo.h"
-#include "../vol/ntfs3g_device.h"
+#include "vol/ntfs3g_compat.h"
+#include "core/undo.h"
+#include "vol/ntfs3g_device.h"
 #include "inspect.h"
 
 #define READ_CHUNK (1u << 20)

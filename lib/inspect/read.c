@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
-#include "../ptable/ptable.h"
+#include "ptable/ptable.h"
 #include "inspect.h"
 
 static bool is_pow2(uint32_t v) { return v && !(v & (v - 1)); }

@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "../undo.h"
-#include "../windows/detect.h"
+#include "core/undo.h"
+#include "windows/detect.h"
 #include "inspect.h"
 
 static char *dup_or_null(const char *s) { return s ? ib_xstrdup(s) : NULL; }

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../error.h"
-#include "../guid.h"
+#include "core/error.h"
+#include "core/guid.h"
 
 #define IB_GPT_ENTRIES 128
 #define IB_GPT_ENTRY_SIZE 128

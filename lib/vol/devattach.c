@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "../util.h"
+#include "core/util.h"
 #include "platform/platform.h"
 
 struct ib_devattach {

@@ -6,9 +6,9 @@
 
 #include <stdint.h>
 
-#include "../error.h"
-#include "../recipe.h"
-#include "../undo.h"
+#include "core/error.h"
+#include "recipe/recipe.h"
+#include "core/undo.h"
 
 struct ib_devattach;
 

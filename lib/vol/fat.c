@@ -31,8 +31,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../spawn.h"
-#include "../undo.h"
+#include "core/spawn.h"
+#include "core/undo.h"
 
 /* mtools argv stays well below ARG_MAX; flush when a queue reaches this. */
 #define MAX_QUEUED 512

@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../util.h"
+#include "core/util.h"
 #include "devattach.h"
 #include "mount.h"
 #include "platform/platform.h"

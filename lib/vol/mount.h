@@ -6,8 +6,8 @@
 
 #include <stdbool.h>
 
-#include "../error.h"
-#include "../progress.h"
+#include "core/error.h"
+#include "core/progress.h"
 
 /* --backend mount attaches devices and mounts: that needs root. -1 with err
  * (exit code 3) naming the remedy otherwise. */

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../util.h"
+#include "core/util.h"
 #include "platform/platform.h"
 
 bool ib_is_mountpoint(const char *path)

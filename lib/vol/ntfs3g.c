@@ -20,10 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../ntfs3g_compat.h"
-#include "../repro.h"
-#include "../undo.h"
-#include "../util.h"
+#include "ntfs3g_compat.h"
+#include "plan/repro.h"
+#include "core/undo.h"
+#include "core/util.h"
 #include "ntfs3g_device.h"
 #include "ntfs3g_names.h"
 

@@ -10,8 +10,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "../ntfs3g_compat.h"
-#include "../util.h"
+#include "ntfs3g_compat.h"
+#include "core/util.h"
 #include "ntfs3g_device.h"
 
 #define CHUNK (1u << 20)

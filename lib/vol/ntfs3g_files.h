@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "../error.h"
+#include "core/error.h"
 #include "vol.h"
 
 struct ib_ntfs_files; /* an open volume */

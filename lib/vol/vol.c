@@ -5,7 +5,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "../undo.h"
+#include "core/undo.h"
 
 /* "/a/b/c" -> "/a/b"; "/c" -> "/". */
 static char *parent_of(const char *path)

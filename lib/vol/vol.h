@@ -6,10 +6,10 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "../error.h"
-#include "../recipe.h"
-#include "../srctree.h"
-#include "../undo.h"
+#include "core/error.h"
+#include "recipe/recipe.h"
+#include "plan/srctree.h"
+#include "core/undo.h"
 
 struct ib_vol; /* backend-private */
 

@@ -6,7 +6,7 @@
 
 #include <strings.h>
 
-#include "../util.h"
+#include "core/util.h"
 #include "regplan.h"
 
 static const char *const hive_names[IB_WIN_NHIVES] = {"SYSTEM", "SOFTWARE", "DRIVERS"};

@@ -9,8 +9,8 @@
 
 #include <stdbool.h>
 
-#include "../error.h"
-#include "../vol/ntfs3g_files.h"
+#include "core/error.h"
+#include "vol/ntfs3g_files.h"
 #include "hive.h"
 #include "winver.h"
 

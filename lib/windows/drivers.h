@@ -13,8 +13,8 @@
 
 #include <stdbool.h>
 
-#include "../error.h"
-#include "../util.h"
+#include "core/error.h"
+#include "core/util.h"
 #include "detect.h"
 #include "inf.h"
 #include "inject.h"

@@ -12,8 +12,8 @@
  * asked for, with a warning (it needs an interactive logon). */
 #pragma once
 
-#include "../error.h"
-#include "../vol/ntfs3g_files.h"
+#include "core/error.h"
+#include "vol/ntfs3g_files.h"
 #include "detect.h"
 #include "drivers.h"
 #include "inject.h"

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../error.h"
+#include "core/error.h"
 
 /* Registry value types; the numbers are the on-disk ones (and hivex's). */
 enum ib_reg_type {

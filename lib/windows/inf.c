@@ -2,7 +2,7 @@
 /* INF loading: decode, refuse unbuilt templates, split into sections,
  * substitute %strings%, read [Version] and check that every section the INF
  * names exists. Everything target-independent fails here, with file and line. */
-#include "windows/inf_int.h"
+#include "inf_int.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "guid.h"
+#include "core/guid.h"
 
 int inf_fail(struct ib_error *err, const char *file, unsigned line, const char *fmt, ...)
 {

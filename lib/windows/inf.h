@@ -16,9 +16,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "util.h"
-#include "windows/hive.h"
+#include "core/error.h"
+#include "core/util.h"
+#include "hive.h"
 
 struct ib_inf;
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* One-line JSON dump of a parsed INF and, for a target, of what installing it
  * means: chosen models, devices, files, registry records, services. */
-#include "windows/inf_int.h"
+#include "inf_int.h"
 
 #include <stdio.h>
 #include <strings.h>
 
-#include "json.h"
+#include "core/json.h"
 
 static void put_addregs(struct ib_json *j, const char *key, const struct ib_inf_addreg *v, size_t n)
 {

@@ -2,7 +2,7 @@
 /* Install sections: pick the platform variant, then flatten CopyFiles (with
  * [DestinationDirs] and [SourceDisksFiles]/[SourceDisksNames]), AddReg lines
  * and AddService (service-install and event-log sections) into records. */
-#include "windows/inf_int.h"
+#include "inf_int.h"
 
 #include <ctype.h>
 #include <stdio.h>

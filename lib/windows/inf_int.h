@@ -3,7 +3,7 @@
  * inf_install.c and inf_describe.c. */
 #pragma once
 
-#include "windows/inf.h"
+#include "inf.h"
 
 /* One logical line (continuations joined): `key = f0, f1` or `f0, f1`. */
 struct inf_line {

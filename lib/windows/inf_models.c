@@ -2,7 +2,7 @@
 /* [Manufacturer] and models sections: parse the TargetOSVersion decorations
  * (NT[arch][.major[.minor[.ptype[.suite[.build]]]]]) and pick, per
  * manufacturer, the most specific models section that fits the target. */
-#include "windows/inf_int.h"
+#include "inf_int.h"
 
 #include <stdio.h>
 #include <string.h>

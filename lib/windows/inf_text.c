@@ -2,7 +2,7 @@
 /* INF text: decode (UTF-16LE/UTF-8 with BOM, else Windows-1252) to UTF-8,
  * then split into sections and logical lines: `;` comments outside quotes,
  * "..." quoting with "" for a quote, `\` at the end of a line continues it. */
-#include "windows/inf_int.h"
+#include "inf_int.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -21,8 +21,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "../error.h"
-#include "../util.h"
+#include "core/error.h"
+#include "core/util.h"
 #include "hive.h"
 #include "regedit.h"
 #include "winver.h"

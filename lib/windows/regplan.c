@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <strings.h>
 
-#include "../guid.h"
+#include "core/guid.h"
 #include "regplan.h"
 
 #define SYS "SYSTEM"

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../error.h"
+#include "core/error.h"
 #include "regedit.h"
 #include "winver.h"
 

@@ -4,7 +4,7 @@
  * with sha256, registry changes, first-boot steps, warnings). */
 #include "inject.h"
 
-#include "../json.h"
+#include "core/json.h"
 
 void ib_win_report_free(struct ib_win_report *r)
 {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../error.h"
+#include "core/error.h"
 #include "hive.h"
 
 /* "ControlSet%03u" from SYSTEM\Select\Current; the key must exist. Input

@@ -5,7 +5,7 @@
  * against the running kernel's struct vnode. A mismatch makes every mount
  * fail with "fuse: mount failed: Not a directory" (the module reads v_type
  * at the wrong offset), so the check compares the CTF of the module with
- * genunix's (lib/ctf.h) and nothing is mounted when they differ. All files
+ * genunix's (ctf.h) and nothing is mounted when they differ. All files
  * are read under the sysroot; modinfo comes from PATH. */
 #include "platform/platform-int.h"
 
@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 #include "ctf.h"
-#include "spawn.h"
+#include "core/spawn.h"
 
 #define FUSE_MODULE "/usr/kernel/drv/amd64/fuse"
 #define GENUNIX "/kernel/amd64/genunix"

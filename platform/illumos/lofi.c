@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "spawn.h"
-#include "undo.h"
+#include "core/spawn.h"
+#include "core/undo.h"
 
 #define NODE_WAIT_MS 15000
 #define UNMAP_TIMEOUT_MS 30000

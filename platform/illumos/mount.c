@@ -2,7 +2,7 @@
 /* illumos: `umount DIR` unmounts an ntfs-3g mount (platform.c mounts). */
 #include "platform/platform-int.h"
 
-#include "spawn.h"
+#include "core/spawn.h"
 
 #define UNMOUNT_TIMEOUT_MS 15000
 

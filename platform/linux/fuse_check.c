@@ -15,7 +15,7 @@
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 
-#include "spawn.h"
+#include "core/spawn.h"
 
 #define FUSE_MAJOR 10
 #define FUSE_MINOR 229

@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "undo.h"
+#include "core/undo.h"
 
 #define GET_FREE_ATTEMPTS 32
 /* How long a detach waits for other users of the device to close it. */

@@ -5,7 +5,7 @@
 
 #include <unistd.h>
 
-#include "spawn.h"
+#include "core/spawn.h"
 
 #define UNMOUNT_TIMEOUT_MS 15000
 

@@ -11,7 +11,7 @@
  *
  * tests/unit/test_ctf.c includes this file. Built alone with -DMKCTF_MAIN it
  * writes one container to a file, e.g. for a simulated illumos sysroot:
- *   cc -std=c11 -D_GNU_SOURCE -Ilib -DMKCTF_MAIN tests/ctf/mkctf.c lib/util.c -lz -o mkctf
+ *   cc -std=c11 -D_GNU_SOURCE -Ilib -DMKCTF_MAIN tests/ctf/mkctf.c lib/core/util.c -lz -o mkctf
  *   ./mkctf genunix|fuse-joyent|fuse-gate tests/ctf OUT.ctf [-z]
  *   objcopy -I binary -O elf64-little --add-section .SUNW_ctf=OUT.ctf \
  *           --set-section-flags .SUNW_ctf=readonly EMPTYFILE genunix */
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "util.h"
+#include "core/util.h"
 
 #define MKCTF_FN static __attribute__((unused))
 

@@ -19,16 +19,16 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "ctf.h"
-#include "error.h"
-#include "spawn.h"
-#include "util.h"
+#include "platform/illumos/ctf.h"
+#include "core/error.h"
+#include "core/spawn.h"
+#include "core/util.h"
 
-#include "support/check.h"
-#include "support/fixtures.h"
-#include "support/tmpdir.h"
+#include "tests/unit/support/check.h"
+#include "tests/unit/support/fixtures.h"
+#include "tests/unit/support/tmpdir.h"
 
-#include "../ctf/mkctf.c"
+#include "tests/ctf/mkctf.c"
 
 /* struct vnode, LP64, from the table in research/illumos-fuse-lofi.md §3. */
 struct want {

@@ -17,13 +17,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/fs/fs.h"
-#include "lib/spawn.h"
-#include "lib/srctree.h"
-#include "lib/util.h"
-#include "lib/vol/vol.h"
-#include "support/disk.h"
-#include "support/tmpdir.h"
+#include "fs/fs.h"
+#include "core/spawn.h"
+#include "plan/srctree.h"
+#include "core/util.h"
+#include "vol/vol.h"
+#include "tests/unit/support/disk.h"
+#include "tests/unit/support/tmpdir.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * 1024)

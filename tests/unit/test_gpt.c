@@ -15,12 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/ptable/ptable.h"
-#include "lib/spawn.h"
-#include "lib/util.h"
-#include "support/check.h"
-#include "support/disk.h"
-#include "support/spawn_capture.h"
+#include "ptable/ptable.h"
+#include "core/spawn.h"
+#include "core/util.h"
+#include "tests/unit/support/check.h"
+#include "tests/unit/support/disk.h"
+#include "tests/unit/support/spawn_capture.h"
 
 #define MiB (1024ull * 1024)
 #define GiB (1024 * MiB)

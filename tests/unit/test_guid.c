@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "lib/guid.h"
+#include "core/guid.h"
 
 static void test_esp_on_disk_bytes(void **state)
 {

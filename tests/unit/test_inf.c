@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "lib/windows/inf.h"
-#include "support/fixtures.h"
+#include "windows/inf.h"
+#include "tests/unit/support/fixtures.h"
 
 static char fixtures[4096], bad_dir[4096];
 

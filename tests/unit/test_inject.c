@@ -24,15 +24,15 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "support/disk.h"
-#include "support/fixtures.h"
-#include "support/hive.h"
-#include "lib/fs/fs.h"
-#include "lib/undo.h"
-#include "lib/vol/ntfs3g_files.h"
-#include "lib/vol/vol.h"
-#include "lib/windows/hive.h"
-#include "lib/windows/inject.h"
+#include "tests/unit/support/disk.h"
+#include "tests/unit/support/fixtures.h"
+#include "tests/unit/support/hive.h"
+#include "fs/fs.h"
+#include "core/undo.h"
+#include "vol/ntfs3g_files.h"
+#include "vol/vol.h"
+#include "windows/hive.h"
+#include "windows/inject.h"
 
 #define MiB (1024ull * 1024)
 #define DISK (80 * MiB)

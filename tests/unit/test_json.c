@@ -12,9 +12,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "json.h"
-#include "spawn.h"
-#include "util.h"
+#include "core/json.h"
+#include "core/spawn.h"
+#include "core/util.h"
 
 /* Flush into memory and return the line (caller frees). */
 static char *flushed(struct ib_json *j)

@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/inspect/fat_int.h"
-#include "lib/inspect/inspect.h"
-#include "lib/manifest.h"
+#include "inspect/fat_int.h"
+#include "inspect/inspect.h"
+#include "inspect/manifest.h"
 
 static const char DISK_GUID[] = "11111111-2222-3333-4444-555555555555";
 static const char PART_GUID[] = "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE";

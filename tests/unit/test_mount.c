@@ -19,14 +19,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "error.h"
+#include "core/error.h"
 #include "fs/fs.h"
 #include "platform/platform.h"
-#include "spawn.h"
-#include "undo.h"
-#include "util.h"
+#include "core/spawn.h"
+#include "core/undo.h"
+#include "core/util.h"
 
-#include "support/tmpdir.h"
+#include "tests/unit/support/tmpdir.h"
 #include "vol/mount.h"
 #include "vol/vol.h"
 

@@ -22,15 +22,15 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "lib/fs/fs.h"
-#include "lib/recipe.h"
-#include "lib/size.h"
-#include "lib/spawn.h"
-#include "lib/undo.h"
-#include "lib/util.h"
-#include "lib/vol/vol.h"
-#include "support/disk.h"
-#include "support/tmpdir.h"
+#include "fs/fs.h"
+#include "recipe/recipe.h"
+#include "core/size.h"
+#include "core/spawn.h"
+#include "core/undo.h"
+#include "core/util.h"
+#include "vol/vol.h"
+#include "tests/unit/support/disk.h"
+#include "tests/unit/support/tmpdir.h"
 
 #define KiB 1024ull
 #define MiB (1024 * KiB)

@@ -25,16 +25,16 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "error.h"
+#include "core/error.h"
 #include "platform/platform.h"
-#include "spawn.h"
-#include "util.h"
+#include "core/spawn.h"
+#include "core/util.h"
 
-#include "support/check.h"
-#include "support/disk.h"
-#include "support/fixtures.h"
-#include "support/spawn_capture.h"
-#include "support/tmpdir.h"
+#include "tests/unit/support/check.h"
+#include "tests/unit/support/disk.h"
+#include "tests/unit/support/fixtures.h"
+#include "tests/unit/support/spawn_capture.h"
+#include "tests/unit/support/tmpdir.h"
 
 static char repo[PATH_MAX];
 static char tmpdir[PATH_MAX];

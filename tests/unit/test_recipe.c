@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/recipe.h"
-#include "lib/size.h"
-#include "lib/util.h"
+#include "recipe/recipe.h"
+#include "core/size.h"
+#include "core/util.h"
 
 #define MiB (1024ull * 1024)
 #define GiB (1024 * MiB)

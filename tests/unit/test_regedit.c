@@ -12,9 +12,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "lib/windows/regedit.h"
-#include "lib/windows/regplan.h"
-#include "support/hive.h"
+#include "windows/regedit.h"
+#include "windows/regplan.h"
+#include "tests/unit/support/hive.h"
 
 static const char *minimal;
 

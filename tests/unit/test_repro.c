@@ -17,16 +17,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/convert.h"
-#include "lib/fs/fs.h"
-#include "lib/ids.h"
-#include "lib/repro.h"
-#include "lib/spawn.h"
-#include "lib/undo.h"
-#include "lib/util.h"
-#include "support/disk.h"
-#include "support/spawn_capture.h"
-#include "support/tmpdir.h"
+#include "output/convert.h"
+#include "fs/fs.h"
+#include "plan/ids.h"
+#include "plan/repro.h"
+#include "core/spawn.h"
+#include "core/undo.h"
+#include "core/util.h"
+#include "tests/unit/support/disk.h"
+#include "tests/unit/support/spawn_capture.h"
+#include "tests/unit/support/tmpdir.h"
 
 #define MiB (1024ull * 1024)
 #define EPOCH INT64_C(1700000000)

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "lib/size.h"
+#include "core/size.h"
 
 #define KiB 1024ull
 #define MiB (1024 * KiB)

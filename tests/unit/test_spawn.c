@@ -18,15 +18,15 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "error.h"
-#include "progress.h"
-#include "spawn.h"
-#include "undo.h"
-#include "util.h"
+#include "core/error.h"
+#include "core/progress.h"
+#include "core/spawn.h"
+#include "core/undo.h"
+#include "core/util.h"
 
-#include "support/check.h"
-#include "support/fixtures.h"
-#include "support/tmpdir.h"
+#include "tests/unit/support/check.h"
+#include "tests/unit/support/fixtures.h"
+#include "tests/unit/support/tmpdir.h"
 
 static char fixtures[PATH_MAX];
 static char tmpdir[PATH_MAX];

@@ -16,8 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "lib/srctree.h"
-#include "lib/util.h"
+#include "plan/srctree.h"
+#include "core/util.h"
 
 static char base[64];
 static const struct ib_loc LOC = {.file = "recipe.yml", .line = 7, .col = 9};

@@ -14,10 +14,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "undo.h"
-#include "util.h"
+#include "core/undo.h"
+#include "core/util.h"
 
-#include "support/tmpdir.h"
+#include "tests/unit/support/tmpdir.h"
 
 static char tmpdir[PATH_MAX];
 

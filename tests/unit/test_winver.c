@@ -10,8 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "lib/windows/winver.h"
-#include "support/hive.h"
+#include "windows/winver.h"
+#include "tests/unit/support/hive.h"
 
 static const char *minimal;
 

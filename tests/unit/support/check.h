@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "lib/error.h"
+#include "core/error.h"
 
 /* A macro, so that a failure names the caller's line. */
 #define assert_contains(hay, needle)                                                        \

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "disk.h"
-#include "lib/spawn.h"
-#include "lib/util.h"
+#include "core/spawn.h"
+#include "core/util.h"
 #include "spawn_capture.h"
 #include "tmpdir.h"
 

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 
 #include "check.h"
-#include "lib/spawn.h"
-#include "lib/util.h"
+#include "core/spawn.h"
+#include "core/util.h"
 #include "tmpdir.h"
 
 /* $IMGBUILD_SHARED/fixtures/hives/minimal, by default under

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lib/spawn.h"
-#include "lib/util.h"
+#include "core/spawn.h"
+#include "core/util.h"
 #include "spawn_capture.h"
 
 char *ut_spawn_capture(const char *const *argv)

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/util.h"
+#include "core/util.h"
 #include "tmpdir.h"
 
 char *ut_tmpdir_make(const char *tag)

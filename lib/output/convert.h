@@ -2,8 +2,8 @@
 /* Image outputs through qemu-img convert. */
 #pragma once
 
-#include "error.h"
-#include "recipe.h"
+#include "core/error.h"
+#include "recipe/recipe.h"
 
 /* argv of `qemu-img convert` from the raw work image to dst in the output's
  * format and options; malloc'd, NULL-terminated (free with ib_argv_free). */

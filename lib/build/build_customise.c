@@ -8,9 +8,9 @@
 #include <errno.h>
 #include <sys/stat.h>
 
-#include "customise.h"
+#include "plan/customise.h"
 #include "fs/fs.h"
-#include "spawn.h"
+#include "core/spawn.h"
 #include "windows/inject.h"
 
 int ib_build_base(struct ib_plan *p, struct ib_undo *undo, struct ib_error *err)

@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "recipe_int.h"
-#include "size.h"
+#include "core/size.h"
 #include "windows/inject.h"
 
 _Static_assert(sizeof(enum ib_table) == sizeof(int), "enums are stored as int");

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "guid.h"
-#include "recipe.h"
+#include "core/guid.h"
+#include "recipe/recipe.h"
 
 struct ib_ids {
 	bool derived;

@@ -2,8 +2,8 @@
 #include "convert.h"
 
 #include "fs/fs.h"
-#include "spawn.h"
-#include "util.h"
+#include "core/spawn.h"
+#include "core/util.h"
 
 static const char *qemu_format(enum ib_out_format f)
 {

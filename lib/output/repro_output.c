@@ -14,7 +14,7 @@
  *    checksum; dynamic disks carry the footer twice (start and end).
  * Identifiers come from the plan's ids (derived from the seed); times from
  * the epoch. */
-#include "repro.h"
+#include "plan/repro.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "guid.h"
-#include "util.h"
+#include "core/guid.h"
+#include "core/util.h"
 
 static uint32_t get_be32(const uint8_t *p)
 {

@@ -8,7 +8,7 @@
 #include <sys/random.h>
 
 #include "repro.h"
-#include "util.h"
+#include "core/util.h"
 
 void ib_ids_init(struct ib_ids *ids, const struct ib_recipe *r)
 {

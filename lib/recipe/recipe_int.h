@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "core/error.h"
 #include "recipe.h"
 
 /* The file name locations carry for values that came from --set. Such a

@@ -10,14 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "convert.h"
+#include "output/convert.h"
 #include "customise.h"
 #include "fs/fs.h"
 #include "ids.h"
 #include "platform/platform.h"
 #include "ptable/ptable.h"
 #include "repro.h"
-#include "size.h"
+#include "core/size.h"
 #include "vol/vol.h"
 
 static uint64_t first_usable_lba(const struct ib_plan *p)

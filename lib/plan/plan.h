@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "guid.h"
+#include "core/guid.h"
 #include "ids.h"
-#include "recipe.h"
+#include "recipe/recipe.h"
 #include "srctree.h"
 
 struct ib_win_spec; /* lib/windows/inject.h */

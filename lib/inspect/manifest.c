@@ -6,7 +6,7 @@
 #include <inttypes.h>
 #include <time.h>
 
-#include "size.h"
+#include "core/size.h"
 
 void ib_mf_windows_free(struct ib_mf_windows *w)
 {

@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-#include "util.h"
+#include "core/util.h"
 
 static const char *source_date_epoch(void)
 {

@@ -3,7 +3,7 @@
  * The child gets /dev/null (or the caller's fd) as stdin and pipes as stdout
  * and stderr; both pipes are read with poll() so neither can fill up and
  * deadlock. Stderr is kept (bounded) for the error message. While waiting,
- * SIGINT/SIGTERM (recorded by lib/undo.c) stop the child: SIGTERM, a grace
+ * SIGINT/SIGTERM (recorded by lib/core/undo.c) stop the child: SIGTERM, a grace
  * period, then SIGKILL, and the child is always reaped. */
 #include "spawn.h"
 
@@ -11,7 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <posix-spawn.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <time.h>

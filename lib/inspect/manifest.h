@@ -16,10 +16,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "error.h"
-#include "guid.h"
-#include "json.h"
-#include "util.h"
+#include "core/error.h"
+#include "core/guid.h"
+#include "core/json.h"
+#include "core/util.h"
 
 #define IB_MANIFEST_VERSION 1
 

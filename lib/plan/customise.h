@@ -6,10 +6,10 @@
  * (build_customise.c). Used by plan.c, build.c and bin/. */
 #pragma once
 
-#include "error.h"
+#include "core/error.h"
 #include "plan.h"
-#include "progress.h"
-#include "undo.h"
+#include "core/progress.h"
+#include "core/undo.h"
 
 /* Plan phase: `qemu-img info` for the base's format and virtual size (an
  * unreadable or missing base is an input error at `base:`); a raw base's

@@ -5,9 +5,9 @@
 
 #include <stdbool.h>
 
-#include "error.h"
-#include "plan.h"
-#include "progress.h"
+#include "core/error.h"
+#include "plan/plan.h"
+#include "core/progress.h"
 
 struct ib_build_opts {
 	const char *out_dir;

@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "core/error.h"
 #include "ids.h"
-#include "recipe.h"
+#include "recipe/recipe.h"
 
 /* Seconds from 1970-01-01 to 2000-01-01 (the VHD footer's epoch). */
 #define IB_VHD_EPOCH INT64_C(946684800)

@@ -11,15 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "convert.h"
-#include "json.h"
-#include "manifest.h"
-#include "customise.h"
+#include "output/convert.h"
+#include "core/json.h"
+#include "inspect/manifest.h"
+#include "plan/customise.h"
 #include "fs/fs.h"
 #include "ptable/ptable.h"
-#include "repro.h"
-#include "spawn.h"
-#include "undo.h"
+#include "plan/repro.h"
+#include "core/spawn.h"
+#include "core/undo.h"
 #include "vol/mount.h"
 #include "platform/platform.h"
 #include "vol/vol.h"

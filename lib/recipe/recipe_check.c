@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guid.h"
+#include "core/guid.h"
 #include "recipe_int.h"
-#include "size.h"
+#include "core/size.h"
 #include "windows/hive.h"
 
 #define GPT_ENTRIES_BYTES 16384u /* 128 entries of 128 bytes */

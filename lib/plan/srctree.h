@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "error.h"
+#include "core/error.h"
 
 enum ib_src_kind { IB_SRC_DIR, IB_SRC_FILE };
 

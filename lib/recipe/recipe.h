@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "core/error.h"
 
 enum ib_table { IB_TABLE_GPT = 0, IB_TABLE_MBR };
 enum ib_fs_type { IB_FS_NONE = 0, IB_FS_FAT16, IB_FS_FAT32, IB_FS_NTFS };
