@@ -3,6 +3,7 @@
  * trees and the ordered step list. Pure computation plus reading the source
  * trees; nothing is written anywhere. */
 #include "plan.h"
+#include "plan_names.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -180,23 +181,14 @@ static int scan_files(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diag
 			r = -1;
 			continue;
 		}
-		/* FAT stores names differently from the source tree (mtools would
-		 * silently rewrite them): refuse those now, before any write. */
-		if (pp->fs == IB_FS_FAT16 || pp->fs == IB_FS_FAT32) {
-			for (size_t e = 0; e < pp->trees[i].n; e++) {
-				if (ib_vol_fat_check_path(pp->trees[i].v[e].dst, &err) < 0) {
-					ib_diag_add(d, IB_SEV_ERROR, &f->src_loc, NULL, "%s (from '%s')", err.msg,
-						    pp->trees[i].v[e].src);
-					ib_error_clear(&err);
-					r = -1;
-					break;
-				}
-			}
-		}
 		pp->nfiles += pp->trees[i].nfiles;
 		pp->ndirs += pp->trees[i].ndirs;
 		pp->bytes += pp->trees[i].bytes;
 	}
+	/* Names the filesystem cannot store, or Windows cannot tell apart: refused
+	 * now, before any write (lib/fs/names.h). */
+	if (r == 0 && ib_plan_check_names(ib_plan_name_rules(pp->fs), pp, d) < 0)
+		r = -1;
 	if (r == 0 && pp->size && pp->bytes > pp->size) { /* size 0: a base's partition, not located yet */
 		char a[32], b[32];
 		ib_diag_add(d, IB_SEV_ERROR, &s->files_loc, NULL,

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "customise.h"
+#include "plan_names.h"
 #include "inspect/inspect.h"
 #include "ptable/ptable.h"
 #include "core/size.h"
@@ -221,17 +222,15 @@ static int check_located(const struct ib_plan_part *pp, struct ib_error *err)
 		return ib_fail_at(err, IB_EXIT_INPUT, &s->files_loc,
 				  "files: needs a filesystem, and partition %u of the base holds no NTFS or FAT one",
 				  pp->number);
-	/* FAT names the way scan_files checks them (mtools would rewrite them). */
-	if (pp->trees && (pp->fs == IB_FS_FAT16 || pp->fs == IB_FS_FAT32)) {
-		for (size_t i = 0; i < s->nfiles; i++)
-			for (size_t e = 0; e < pp->trees[i].n; e++)
-				if (ib_vol_fat_check_path(pp->trees[i].v[e].dst, err) < 0) {
-					ib_error_prefix(err, "from '%s'", pp->trees[i].v[e].src);
-					err->exit_code = IB_EXIT_INPUT;
-					err->loc = s->files[i].src_loc;
-					return -1;
-				}
+	/* The names, as scan_files checks them for a new partition. */
+	struct ib_diags d = {0};
+	if (ib_plan_check_names(ib_plan_name_rules(pp->fs), pp, &d) < 0) {
+		const struct ib_diag *g = &d.list.v[0];
+		ib_fail_at(err, IB_EXIT_INPUT, &g->loc, "%s", g->msg);
+		ib_diags_free(&d);
+		return -1;
 	}
+	ib_diags_free(&d);
 	return 0;
 }
 

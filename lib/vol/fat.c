@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "core/spawn.h"
+#include "fs/names.h"
 #include "core/undo.h"
 
 /* mtools argv stays well below ARG_MAX; flush when a queue reaches this. */
@@ -62,6 +63,7 @@ struct batch {
 	bool keep;      /* mcopy -m: times from the sources */
 	int64_t epoch;  /* !keep: SOURCE_DATE_EPOCH */
 	char *target;   /* explicit destination (single file), or NULL */
+	bool short_name; /* every name it writes is a valid 8.3 name (runs first) */
 	IB_VEC(char *) srcs;
 };
 
@@ -145,60 +147,6 @@ static void map_free(struct node_map *m)
 	}
 	free(m->v);
 	*m = (struct node_map){0};
-}
-
-/* ---- names ---- */
-
-/* One path component as VFAT and mtools can store it unchanged. */
-static int check_name(const char *path, const char *name, size_t len, struct ib_error *err)
-{
-	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
-		return ib_fail(err, IB_EXIT_INPUT, "'%s': '.' and '..' cannot be file names", path);
-	if (name[len - 1] == '.' || name[len - 1] == ' ')
-		return ib_fail(err, IB_EXIT_INPUT,
-			       "'%s': a FAT name cannot end with a dot or a space (they would be dropped)", path);
-	size_t units = 0;
-	for (size_t i = 0; i < len;) {
-		unsigned char c = (unsigned char)name[i];
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7F || strchr("\"*/:<>?\\|", c))
-				return ib_fail(err, IB_EXIT_INPUT,
-					       "'%s': a FAT name cannot contain control characters or any of \" * / : < > ? \\ |",
-					       path);
-			i++;
-			units++;
-			continue;
-		}
-		size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-		if (!n || c >= 0xF8 || i + n > len)
-			return ib_fail(err, IB_EXIT_INPUT, "'%s' is not valid UTF-8", path);
-		for (size_t k = 1; k < n; k++)
-			if (((unsigned char)name[i + k] & 0xC0) != 0x80)
-				return ib_fail(err, IB_EXIT_INPUT, "'%s' is not valid UTF-8", path);
-		if (n == 4)
-			return ib_fail(err, IB_EXIT_INPUT,
-				       "'%s': characters beyond U+FFFF (such as emoji) cannot be stored by mtools", path);
-		i += n;
-		units++;
-	}
-	if (units > 255)
-		return ib_fail(err, IB_EXIT_INPUT, "'%s': a FAT name is at most 255 characters long", path);
-	return 0;
-}
-
-int ib_vol_fat_check_path(const char *path, struct ib_error *err)
-{
-	for (const char *p = path; *p;) {
-		while (*p == '/')
-			p++;
-		const char *e = p;
-		while (*e && *e != '/')
-			e++;
-		if (e > p && check_name(path, p, (size_t)(e - p), err) < 0)
-			return -1;
-		p = e;
-	}
-	return 0;
 }
 
 static const char *base_name(const char *path)
@@ -326,15 +274,21 @@ static int run_batch(struct ib_vol *v, const struct batch *b, struct ib_error *e
 }
 
 /* Everything queued goes to the volume: directories first, then the file
- * batches in the order they were started. */
+ * batches in the order they were started, those whose names are valid 8.3
+ * names before the others. A long name gets a generated short alias
+ * (LONGFI~1.TXT) that mtools picks so it avoids the short names present; a
+ * file named like an alias that was already taken would instead be a name
+ * clash, and overwrite the other file. Creating the 8.3 names first makes
+ * every alias avoid them, the same way on every build. */
 static int flush_all(struct ib_vol *v, struct ib_error *err)
 {
 	int r = flush_dirs(v, err);
-	for (size_t i = 0; i < v->batches.n; i++) {
-		if (r == 0)
-			r = run_batch(v, v->batches.v[i], err);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < v->batches.n; i++)
+			if (r == 0 && v->batches.v[i]->short_name == (pass == 0))
+				r = run_batch(v, v->batches.v[i], err);
+	for (size_t i = 0; i < v->batches.n; i++)
 		batch_free(v->batches.v[i]);
-	}
 	v->batches.n = 0;
 	v->queued = v->arg_bytes = 0;
 	return r;
@@ -349,9 +303,8 @@ static int maybe_flush(struct ib_vol *v, struct ib_error *err)
 
 /* ---- the backend ---- */
 
-/* Learn what the volume already holds (nothing, for a fresh mkfs.fat; a base
- * image's ESP may hold plenty), so mkdir knows what exists. */
-static int scan_existing(struct ib_vol *v, struct ib_error *err)
+/* Every path the volume holds, from `mdir -/ -b -a` (long names), into m. */
+static int list_volume(struct ib_vol *v, struct node_map *m, struct ib_error *err)
 {
 	/* The root first: `mdir -/` fails on an empty root, and a fresh volume
 	 * needs nothing more. */
@@ -380,12 +333,40 @@ static int scan_existing(struct ib_vol *v, struct ib_error *err)
 			if (dir)
 				p[l - 1] = '\0';
 			if (strcmp(p, "/"))
-				map_add(&v->nodes, p, dir ? NODE_DIR : NODE_FILE, false);
+				map_add(m, p, dir ? NODE_DIR : NODE_FILE, false);
 		}
 		line = nl ? nl + 1 : NULL;
 	}
 	free(out);
 	return 0;
+}
+
+/* Learn what the volume already holds (nothing, for a fresh mkfs.fat; a base
+ * image's ESP may hold plenty), so mkdir knows what exists. */
+static int scan_existing(struct ib_vol *v, struct ib_error *err)
+{
+	return list_volume(v, &v->nodes, err);
+}
+
+/* After the last copy: every path we know of (put by us, or there before)
+ * is still there. mtools replaces an entry on a name clash; should a clash
+ * the planner could not foresee (a new name equal to the short alias of a
+ * file already in a base image) have cost a file, the build fails instead
+ * of shipping the image without it. */
+static int verify_all_present(struct ib_vol *v, struct ib_error *err)
+{
+	struct node_map found = {0};
+	int r = list_volume(v, &found, err);
+	for (size_t i = 0; r == 0 && i < v->nodes.cap; i++) {
+		const struct node *n = &v->nodes.v[i];
+		if (n->key && strcmp(n->path, "/") && !map_find(&found, n->path))
+			r = ib_fail(err, IB_EXIT_FAIL,
+				    "FAT: '%s' is missing after the copy (mtools replaced it on a name clash: another "
+				    "name in its directory has the same 8.3 short name); rename one of them",
+				    n->path);
+	}
+	map_free(&found);
+	return r;
 }
 
 static int fat_close(struct ib_vol *v, struct ib_error *err);
@@ -409,7 +390,7 @@ static int fat_open(struct ib_vol **out, const struct ib_vol_target *t, struct i
 
 static int fat_mkdir(struct ib_vol *v, const char *path, const struct timespec *mtime, struct ib_error *err)
 {
-	if (ib_vol_fat_check_path(path, err) < 0) {
+	if (ib_names_check_path(&ib_fat_name_rules, path, err) < 0) {
 		v->failed = true;
 		return -1;
 	}
@@ -447,17 +428,19 @@ static int fat_mkdir(struct ib_vol *v, const char *path, const struct timespec *
 	return maybe_flush(v, err);
 }
 
-static struct batch *find_batch(struct ib_vol *v, const char *dir, bool keep, int64_t epoch)
+static struct batch *find_batch(struct ib_vol *v, const char *dir, bool keep, int64_t epoch, bool short_name)
 {
 	for (size_t i = v->batches.n; i-- > 0;) {
 		struct batch *b = v->batches.v[i];
-		if (!b->target && b->keep == keep && (keep || b->epoch == epoch) && !strcmp(b->dir, dir))
+		if (!b->target && b->keep == keep && (keep || b->epoch == epoch) && b->short_name == short_name &&
+		    !strcmp(b->dir, dir))
 			return b;
 	}
 	struct batch *b = ib_xcalloc(1, sizeof(*b));
 	b->dir = ib_xstrdup(dir);
 	b->keep = keep;
 	b->epoch = epoch;
+	b->short_name = short_name;
 	IB_VEC_PUSH(v->batches, b);
 	return b;
 }
@@ -466,7 +449,7 @@ static int fat_put_file(struct ib_vol *v, const char *path, const char *src, uin
 			const struct timespec *mtime, struct ib_error *err)
 {
 	(void)size; /* mcopy streams the file itself */
-	if (!strcmp(base_name(path), "") || ib_vol_fat_check_path(path, err) < 0) {
+	if (!strcmp(base_name(path), "") || ib_names_check_path(&ib_fat_name_rules, path, err) < 0) {
 		v->failed = true;
 		return ib_fail(err, IB_EXIT_INPUT, "'%s' is not a file path", path);
 	}
@@ -499,13 +482,16 @@ static int fat_put_file(struct ib_vol *v, const char *path, const char *src, uin
 	char *host = src[0] == '/' ? ib_xstrdup(src) : ib_xasprintf("./%s", src);
 	_cleanup_free_ char *dir = parent_of(path);
 	struct batch *b;
-	if (!strcmp(base_name(host), base_name(path))) {
-		b = find_batch(v, dir, keep, want);
+	const char *name = base_name(path);
+	bool short_name = ib_fat_is_short_name(name, strlen(name));
+	if (!strcmp(base_name(host), name)) {
+		b = find_batch(v, dir, keep, want, short_name);
 	} else {
 		b = ib_xcalloc(1, sizeof(*b));
 		b->dir = ib_xstrdup(dir);
 		b->keep = keep;
 		b->epoch = want;
+		b->short_name = short_name;
 		b->target = ib_xstrdup(path);
 		IB_VEC_PUSH(v->batches, b);
 	}
@@ -531,6 +517,8 @@ static int fat_close(struct ib_vol *v, struct ib_error *err)
 			r = fail_interrupted(err);
 	} else {
 		r = flush_all(v, err);
+		if (r == 0)
+			r = verify_all_present(v, err);
 	}
 	for (size_t k = 0; k < v->dirs.n; k++)
 		free(v->dirs.v[k].path);

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs/names.h"
 #include "core/util.h"
 #include "devattach.h"
 #include "mount.h"
@@ -179,39 +180,6 @@ static int vol_open(struct ib_vol **out, const struct ib_vol_target *t, struct i
 	return 0;
 }
 
-/* The names Windows (and so the default backend) refuses: reserved device
- * names, \ : * ? " < > |, control characters, a trailing dot or space. */
-static bool windows_name_ok(const char *name)
-{
-	static const char *const reserved[] = {"CON", "PRN", "AUX", "NUL"};
-	size_t n = strlen(name);
-	if (!n || name[n - 1] == '.' || name[n - 1] == ' ')
-		return false;
-	for (const char *p = name; *p; p++)
-		if ((unsigned char)*p < 0x20 || strchr("\\:*?\"<>|", *p))
-			return false;
-	size_t stem = strcspn(name, ".");
-	for (size_t i = 0; i < IB_ARRAY_SIZE(reserved); i++)
-		if (stem == 3 && !strncasecmp(name, reserved[i], 3))
-			return false;
-	if (stem == 4 && (!strncasecmp(name, "COM", 3) || !strncasecmp(name, "LPT", 3)) && name[3] >= '1' &&
-	    name[3] <= '9')
-		return false;
-	return true;
-}
-
-static int check_names(const char *path, struct ib_error *err)
-{
-	_cleanup_free_ char *copy = ib_xstrdup(path);
-	for (char *save = NULL, *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save))
-		if (!windows_name_ok(c))
-			return ib_fail(err, IB_EXIT_FAIL,
-				       "ntfs: cannot create %s: not a valid Windows name (reserved name, one of \\ : * ? "
-				       "\" < > | or a control character, or a trailing dot or space)",
-				       path);
-	return 0;
-}
-
 static int set_times(const char *host, const struct timespec *mtime, struct ib_error *err)
 {
 	const struct timespec ts[2] = {*mtime, *mtime};
@@ -222,7 +190,7 @@ static int set_times(const char *host, const struct timespec *mtime, struct ib_e
 
 static int vol_mkdir(struct ib_vol *v, const char *path, const struct timespec *mtime, struct ib_error *err)
 {
-	if (check_names(path, err) < 0)
+	if (ib_names_check_path(&ib_ntfs_name_rules, path, err) < 0)
 		return -1;
 	_cleanup_free_ char *host = ib_xasprintf("%s%s", v->mnt, strcmp(path, "/") ? path : "");
 	/* mkdir -p: each component from the mount point down ("/" is the
@@ -295,7 +263,7 @@ static int copy_data(struct ib_vol *v, int in, int out, const char *path, const 
 static int vol_put_file(struct ib_vol *v, const char *path, const char *src, uint64_t size,
 			const struct timespec *mtime, struct ib_error *err)
 {
-	if (check_names(path, err) < 0)
+	if (ib_names_check_path(&ib_ntfs_name_rules, path, err) < 0)
 		return -1;
 	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)

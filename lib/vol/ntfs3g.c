@@ -22,6 +22,7 @@
 
 #include "ntfs3g_compat.h"
 #include "plan/repro.h"
+#include "fs/names.h"
 #include "core/undo.h"
 #include "core/util.h"
 #include "ntfs3g_device.h"
@@ -126,6 +127,8 @@ static int close_pair(ntfs_inode *ni, ntfs_inode *dir)
  * while its child is created or opened. */
 static int vol_mkdir(struct ib_vol *v, const char *path, const struct timespec *mtime, struct ib_error *err)
 {
+	if (ib_names_check_path(&ib_ntfs_name_rules, path, err) < 0)
+		return -1;
 	ntfs_inode *parent = NULL;
 	ntfs_inode *cur = ntfs_inode_open(v->vol, FILE_root);
 	if (!cur)
@@ -144,7 +147,9 @@ static int vol_mkdir(struct ib_vol *v, const char *path, const struct timespec *
 		}
 		ntfs_inode *child = NULL;
 		u64 mref = ntfs_inode_lookup_by_name(cur, uname, ulen);
-		if (mref != (u64)-1) {
+		if (mref != (u64)-1 && MREF(mref) < FILE_first_user) {
+			errno = EPERM; /* a metadata file: never written through here */
+		} else if (mref != (u64)-1) {
 			child = ntfs_inode_open(v->vol, MREF(mref));
 			if (child && !is_dir(child)) {
 				ntfs_inode_close(child);
@@ -185,6 +190,10 @@ static ntfs_inode *create_or_empty(ntfs_inode *dir, const ntfschar *uname, int u
 	u64 mref = ntfs_inode_lookup_by_name(dir, uname, ulen);
 	if (mref == (u64)-1)
 		return errno == ENOENT ? ntfs_create(dir, const_cpu_to_le32(0), uname, (u8)ulen, S_IFREG) : NULL;
+	if (MREF(mref) < FILE_first_user) {
+		errno = EPERM; /* a metadata file ($Bitmap, $UpCase ...): never replaced */
+		return NULL;
+	}
 
 	ntfs_inode *ni = ntfs_inode_open(dir->vol, MREF(mref));
 	if (!ni)
@@ -276,6 +285,8 @@ static void pack_next_allocation(ntfs_volume *vol, ntfs_inode *ni)
 static int vol_put_file(struct ib_vol *v, const char *path, const char *src, uint64_t size,
 			const struct timespec *mtime, struct ib_error *err)
 {
+	if (ib_names_check_path(&ib_ntfs_name_rules, path, err) < 0)
+		return -1;
 	_cleanup_close_ int fd = open(src, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ib_fail_errno(err, -errno, "ntfs: cannot open %s", src);

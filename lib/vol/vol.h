@@ -51,10 +51,3 @@ extern const struct ib_vol_ops ib_vol_mount_ops;
 /* Replay scanned trees into an open volume, in their (sorted) order. */
 int ib_vol_put_trees(const struct ib_vol_ops *ops, struct ib_vol *v, const struct ib_srctree *trees,
 		     size_t ntrees, struct ib_error *err);
-
-/* Whether every component of a volume path can be stored unchanged as a
- * VFAT long name by mtools (no \" * : < > ? \\ | or control characters, no
- * trailing dot or space, valid UTF-8 without characters beyond U+FFFF, at
- * most 255 characters). Input error (exit 2) naming the path otherwise. For
- * checking FAT trees while planning; the FAT backend checks again. */
-int ib_vol_fat_check_path(const char *path, struct ib_error *err);

@@ -618,11 +618,14 @@ static void test_volume_errors(void **state)
 		const char *path;
 		const char *msg;
 	} bad[] = {
-		{"/a:b", "'/a:b': a FAT name cannot contain control characters or any of \" * / : < > ? \\ |"},
-		{"/d/q?", "'/d/q?': a FAT name cannot contain control characters or any of \" * / : < > ? \\ |"},
-		{"/trail.", "'/trail.': a FAT name cannot end with a dot or a space (they would be dropped)"},
-		{"/emoji \xf0\x9f\x98\x80", "'/emoji \xf0\x9f\x98\x80': characters beyond U+FFFF (such as emoji) cannot be stored by mtools"},
-		{"/bad\xff", "'/bad\xff' is not valid UTF-8"},
+		{"/a:b", "'/a:b' cannot be stored on FAT: it contains one of < > : \" / \\ | ? *, which Windows refuses in names"},
+		{"/d/q?", "'/d/q?' cannot be stored on FAT: it contains one of < > : \" / \\ | ? *, which Windows refuses in names"},
+		{"/d/com3.txt", "'/d/com3.txt' cannot be stored on FAT: it is a DOS device name (CON, PRN, AUX, NUL, COM0-9, LPT0-9, CONIN$, CONOUT$, with any extension): Windows opens the device instead of the file"},
+		{"/trail.", "'/trail.' cannot be stored on FAT: it ends with a dot or a space, which Windows strips (the file could not be opened by its name)"},
+		{"/emoji \xf0\x9f\x98\x80", "'/emoji \xf0\x9f\x98\x80': U+1F600 cannot be stored in a FAT name (mtools writes FAT long names only with characters up to U+FFFF)"},
+		{"/bad\xff", "'/bad\xff' is not valid UTF-8 (an invalid byte, an overlong form or an encoded surrogate)"},
+		{"/overlong\xc0\xaf", "'/overlong\xc0\xaf' is not valid UTF-8 (an invalid byte, an overlong form or an encoded surrogate)"},
+		{"/surrogate\xed\xa0\x80", "'/surrogate\xed\xa0\x80' is not valid UTF-8 (an invalid byte, an overlong form or an encoded surrogate)"},
 		{"/README", "'/readme' and '/README' are the same name on FAT (names ignore case)"},
 		{"/dir", "'/dir' is a directory"},
 	};

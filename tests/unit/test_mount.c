@@ -184,7 +184,8 @@ static void test_round_trip(void **state)
 	assert_int_equal(ib_vol_mount_ops.put_file(v, "/A/B/f.bin", f.src, 3 * MiB, &tfile, &err), 0);
 	/* A name Windows refuses is refused, as by the default backend. */
 	assert_int_equal(ib_vol_mount_ops.put_file(v, "/A/aux.txt", f.src, 3 * MiB, &tfile, &err), -1);
-	assert_non_null(strstr(err.msg, "not a valid Windows name"));
+	assert_non_null(strstr(err.msg, "it is a DOS device name"));
+	assert_int_equal(err.exit_code, IB_EXIT_INPUT);
 	ib_error_clear(&err);
 	r = ib_vol_mount_ops.close(v, &err);
 	if (r < 0)

@@ -588,8 +588,12 @@ static void test_errors(void **state)
 
 	expect_put_error(v, "/Nope/a.txt", src, 5, "ntfs: cannot create /Nope/a.txt");
 	expect_put_error(v, "/Nope/a.txt", src, 5, "No such file or directory");
-	expect_put_error(v, "/Dir/a:b.txt", src, 5, "not a valid Windows name");
-	expect_put_error(v, "/Dir/CON", src, 5, "not a valid Windows name");
+	expect_put_error(v, "/Dir/a:b.txt", src, 5, "which Windows refuses in names");
+	expect_put_error(v, "/Dir/CON", src, 5, "it is a DOS device name");
+	/* The metadata files are never written, whatever the case. */
+	expect_put_error(v, "/$Bitmap", src, 5, "$Bitmap is an NTFS metadata file");
+	expect_put_error(v, "/$upcase", src, 5, "$UpCase is an NTFS metadata file");
+	expect_put_error(v, "/$Extend/$Quota", src, 5, "$Extend is an NTFS metadata file");
 	expect_put_error(v, "/Dir", src, 5, "Is a directory");
 	expect_put_error(v, "/Dir/ok.txt/under-a-file", src, 5, "Not a directory");
 	expect_put_error(v, "/Dir/missing-src", "/nonexistent/source", 5, "/nonexistent/source");
