@@ -18,6 +18,7 @@
 #include "fs/fs.h"
 #include "ptable/ptable.h"
 #include "plan/repro.h"
+#include "core/size.h"
 #include "core/spawn.h"
 #include "core/undo.h"
 #include "vol/mount.h"
@@ -84,6 +85,11 @@ static int step_ptable(struct build *b, struct ib_error *err)
 	t->disk_bytes = p->disk_size;
 	t->disk_guid = p->disk_guid;
 	t->mbr_signature = p->mbr_signature;
+	if (p->nparts > IB_GPT_ENTRIES) { /* the planner refuses this; never write past entries[] */
+		free(t);
+		return ib_fail(err, IB_EXIT_INPUT, "%zu partitions: a partition table holds at most %d", p->nparts,
+			       IB_GPT_ENTRIES);
+	}
 	t->n = (unsigned)p->nparts;
 	for (size_t i = 0; i < p->nparts; i++) {
 		const struct ib_plan_part *pp = &p->parts[i];
@@ -309,6 +315,43 @@ static bool plan_has_ntfs(const struct ib_plan *p)
 	return false;
 }
 
+/* Every final output name is free or a regular file (a rename would fail on
+ * a directory only after the whole build, or replace a symlink or device). */
+static int check_output_names(const struct ib_plan *p, struct ib_error *err)
+{
+	for (size_t i = 0; i < p->recipe->noutputs; i++) {
+		const struct ib_output_spec *o = &p->recipe->outputs[i];
+		_cleanup_free_ char *final = ib_plan_output_path(p, o);
+		struct stat st;
+		if (lstat(final, &st) == 0 && !S_ISREG(st.st_mode))
+			return ib_fail_at(err, IB_EXIT_INPUT, &o->loc,
+					  "the output '%s' exists and is %s, not a regular file: remove it or use -o", final,
+					  S_ISDIR(st.st_mode) ? "a directory" : S_ISLNK(st.st_mode) ? "a symlink"
+											: "special");
+	}
+	return 0;
+}
+
+/* The host filesystem of the output directory can hold a file of the disk's
+ * size (ext4 stops at 16 TiB, and nothing holds 2^63 bytes): probed with a
+ * sparse, unnamed file that is never linked, so nothing is left behind. */
+static int check_disk_fits_host(const struct ib_plan *p, struct ib_error *err)
+{
+	int fd = open(p->out_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 0; /* no O_TMPFILE here: the build reports it when it sizes the work image */
+	int r = 0;
+	if (ftruncate(fd, (off_t)p->disk_size) < 0 && (errno == EFBIG || errno == EINVAL)) {
+		char a[32];
+		r = ib_fail_at(err, IB_EXIT_INPUT, &p->recipe->disk.size_loc,
+			       "a disk of %s is larger than a file can be on the filesystem of the output directory "
+			       "'%s'",
+			       ib_size_format(p->disk_size, a, sizeof a), p->out_dir);
+	}
+	close(fd);
+	return r;
+}
+
 /* Everything before the first write: what the backend needs, every program
  * the plan runs, and the release of what killed builds left. */
 static int preflight(struct build *b, struct ib_error *err)
@@ -334,7 +377,9 @@ static int preflight(struct build *b, struct ib_error *err)
 	 * released and reported. */
 	ib_mount_release_stale(b->plan->out_dir, opts->progress);
 	ib_ntfs_tmp_release_stale();
-	return make_out_dir(b, err);
+	if (check_output_names(b->plan, err) < 0 || make_out_dir(b, err) < 0)
+		return -1;
+	return check_disk_fits_host(b->plan, err);
 }
 
 int ib_build(struct ib_plan *plan, const struct ib_build_opts *opts, struct ib_error *err)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ptable/ptable.h"
 #include "core/guid.h"
 #include "recipe_int.h"
 #include "core/size.h"
@@ -487,6 +488,11 @@ static void check_layout(struct rctx *c, const struct ib_disk_spec *d, uint64_t 
 	uint64_t head = gpt ? 2 * ss + ib_align_up(GPT_ENTRIES_BYTES, ss) : ss;
 	uint64_t tail = gpt ? ss + ib_align_up(GPT_ENTRIES_BYTES, ss) : 0;
 	char a[32], b[32], e[32];
+	if (d->size > (uint64_t)INT64_MAX - (uint64_t)INT64_MAX % ss) {
+		rctx_error_at(c, &d->size_loc, NULL, "disk of %s is past what a file can hold (2^63 bytes)",
+			      fmt_size(d->size, a));
+		return;
+	}
 	if (d->size <= head + tail) {
 		rctx_error_at(c, &d->size_loc, NULL, "disk of %s is too small for a %s partition table",
 			      fmt_size(d->size, a), ib_table_name(d->table));
@@ -540,6 +546,10 @@ static void check_partitions(struct rctx *c, struct ib_disk_spec *d, bool geomet
 	if (table_ok && !gpt && d->nparts > 4 && present(&d->parts[4].loc))
 		rctx_error_at(c, &d->parts[4].loc, "use table: gpt for more partitions",
 			      "an MBR table holds at most 4 partitions: this is the 5th");
+	if (table_ok && gpt && d->nparts > IB_GPT_ENTRIES && present(&d->parts[IB_GPT_ENTRIES].loc))
+		rctx_error_at(c, &d->parts[IB_GPT_ENTRIES].loc, NULL,
+			      "a GPT holds at most %d partitions (its entry array has %d entries): this is the %dth",
+			      IB_GPT_ENTRIES, IB_GPT_ENTRIES, IB_GPT_ENTRIES + 1);
 
 	for (size_t i = 0; i < d->nparts; i++) {
 		struct ib_partition_spec *p = &d->parts[i];
