@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { OPT_JSON = 1000, OPT_BACKEND, OPT_SET, OPT_MANIFEST };
+enum { OPT_JSON = 1000, OPT_BACKEND, OPT_SET, OPT_MANIFEST, OPT_WAIT };
 
 /* Parse the options every subcommand shares; returns -1 on a usage error,
  * 1 when help was printed. */
@@ -14,7 +14,7 @@ int cli_parse(int argc, char **argv, const char *usage, bool allow_out, struct c
 {
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'}, {"json", no_argument, NULL, OPT_JSON},
-		{"manifest", no_argument, NULL, OPT_MANIFEST},
+		{"manifest", no_argument, NULL, OPT_MANIFEST}, {"wait", no_argument, NULL, OPT_WAIT},
 		{"backend", required_argument, NULL, OPT_BACKEND}, {"set", required_argument, NULL, OPT_SET},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
@@ -46,6 +46,13 @@ int cli_parse(int argc, char **argv, const char *usage, bool allow_out, struct c
 				return -1;
 			}
 			c->manifest = true;
+			break;
+		case OPT_WAIT:
+			if (!strstr(usage, "--wait")) {
+				fprintf(stderr, "imgbuild: option '--wait' is only for 'build'\n");
+				return -1;
+			}
+			c->wait = true;
 			break;
 		case OPT_SET:
 			if (!strchr(optarg, '=')) {

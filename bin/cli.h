@@ -18,6 +18,7 @@ struct cli {
 	size_t nsets;
 	bool json;
 	bool manifest; /* build --manifest */
+	bool wait;     /* build --wait */
 };
 
 /* Parse the options the subcommands share; -1 on a usage error (printed),

@@ -20,12 +20,13 @@
 
 static const char usage_build[] =
 	"usage: imgbuild build RECIPE [-o DIR] [--backend lib|mount] [--set KEY=VALUE]... [--manifest]\n"
-	"                      [--json]\n"
+	"                      [--wait] [--json]\n"
 	"\n"
 	"Build every output of RECIPE into DIR (default ./out) as DIR/<name>.<ext>.\n"
-	"Nothing is written before the whole recipe has validated; outputs appear\n"
-	"atomically (temporary name, then rename), and a failed or interrupted build\n"
-	"leaves no temporary file behind and earlier outputs untouched.\n"
+	"Nothing is written before the whole recipe has validated. The outputs appear\n"
+	"as one set: all from this build or, if it fails, is interrupted or killed, all\n"
+	"as before (a killed build's set is completed by the next build into DIR); no\n"
+	"temporary file is left behind. One build at a time writes into a DIR.\n"
 	"\n"
 	"  -o, --output DIR      output directory (created if missing)\n"
 	"  --backend NAME        volume backend: lib (default: rootless, libntfs-3g and\n"
@@ -34,6 +35,8 @@ static const char usage_build[] =
 	"  --set KEY=VALUE       override a recipe value, e.g. --set disk.size=16GiB\n"
 	"  --manifest            also write DIR/<name>.manifest.json: the image's manifest\n"
 	"                        as `imgbuild inspect --json` prints it (docs/inspect.md)\n"
+	"  --wait                when another build is writing into DIR, wait for it\n"
+	"                        (default: fail at once, exit 1)\n"
 	"  --json                one JSON object per line on stdout (events, outputs, errors),\n"
 	"                        ending with the manifest of what was built and the result\n"
 	"  -h, --help            this help\n"
@@ -170,7 +173,8 @@ int ib_cmd_build(int argc, char **argv)
 				     .backend = c.backend,
 				     .progress = &prog,
 				     .manifest = c.json ? &manifest : NULL,
-				     .write_manifest = c.manifest};
+				     .write_manifest = c.manifest,
+				     .wait = c.wait};
 	struct ib_error err = {0};
 	code = 0;
 	if (ib_build(p, &opts, &err) < 0) {

@@ -19,6 +19,7 @@
 #include "ptable/ptable.h"
 #include "plan/repro.h"
 #include "core/size.h"
+#include "publish.h"
 #include "core/spawn.h"
 #include "core/undo.h"
 #include "vol/mount.h"
@@ -36,6 +37,7 @@ struct build {
 	struct ib_undo undo;
 	struct pending_output *outs;
 	size_t nouts;
+	int lock_fd; /* holds the output directory's lock (publish.h), or -1 */
 };
 
 static void rmdir_if_empty(void *path)
@@ -286,13 +288,18 @@ static int make_manifest(struct build *b, struct ib_error *err)
 	return r;
 }
 
-/* All steps succeeded: move every output into place. */
+/* All steps succeeded: move every output into place, as one set (publish.h). */
 static int publish_outputs(struct build *b, struct ib_error *err)
 {
-	for (size_t i = 0; i < b->nouts; i++) {
+	struct ib_publish_item *items = ib_xcalloc(b->nouts ? b->nouts : 1, sizeof(*items));
+	for (size_t i = 0; i < b->nouts; i++)
+		items[i] = (struct ib_publish_item){.tmp = b->outs[i].tmp, .final = b->outs[i].final};
+	_cleanup_free_ char *journal = ib_xasprintf("%s/.imgbuild-%s.%ld.publish", b->plan->out_dir,
+						    b->plan->recipe->name, (long)getpid());
+	int r = ib_publish(b->plan->out_dir, journal, items, b->nouts, err);
+	free(items);
+	for (size_t i = 0; r == 0 && i < b->nouts; i++) {
 		struct pending_output *o = &b->outs[i];
-		if (rename(o->tmp, o->final) < 0)
-			return ib_fail_errno(err, -errno, "cannot rename '%s' to '%s'", o->tmp, o->final);
 		struct stat st = {0};
 		stat(o->final, &st);
 		struct ib_event ev = {
@@ -304,7 +311,7 @@ static int publish_outputs(struct build *b, struct ib_error *err)
 		};
 		ib_progress_emit(b->opts->progress, &ev);
 	}
-	return 0;
+	return r;
 }
 
 static bool plan_has_ntfs(const struct ib_plan *p)
@@ -372,19 +379,25 @@ static int preflight(struct build *b, struct ib_error *err)
 	}
 	if (ib_tools_check(ib_plan_tools_for(b->plan, opts->backend), err) < 0)
 		return -1;
-	/* What killed builds left (mounts, devices, work dirs and temporary
-	 * outputs in this output directory, mkntfs files in /dev/shm),
-	 * released and reported. */
-	ib_mount_release_stale(b->plan->out_dir, opts->progress);
-	ib_ntfs_tmp_release_stale();
 	if (check_output_names(b->plan, err) < 0 || make_out_dir(b, err) < 0)
 		return -1;
+	/* One build at a time in an output directory, from here to the end. */
+	b->lock_fd = ib_outdir_lock(b->plan->out_dir, opts->wait, err);
+	if (b->lock_fd < 0)
+		return -1;
+	/* What killed builds left: a publish cut short is completed first (its
+	 * temporary outputs are the new set), then mounts, devices, work dirs and
+	 * temporary outputs in this output directory, and mkntfs files in
+	 * /dev/shm are released and reported. */
+	ib_publish_recover(b->plan->out_dir, stderr);
+	ib_mount_release_stale(b->plan->out_dir, opts->progress);
+	ib_ntfs_tmp_release_stale();
 	return check_disk_fits_host(b->plan, err);
 }
 
 int ib_build(struct ib_plan *plan, const struct ib_build_opts *opts, struct ib_error *err)
 {
-	struct build b = {.plan = plan, .opts = opts};
+	struct build b = {.plan = plan, .opts = opts, .lock_fd = -1};
 	int r = preflight(&b, err);
 	for (size_t i = 0; r == 0 && i < plan->nsteps; i++) {
 		struct ib_plan_step *s = &plan->steps[i];
@@ -420,5 +433,7 @@ int ib_build(struct ib_plan *plan, const struct ib_build_opts *opts, struct ib_e
 		free(b.outs[i].final);
 	}
 	free(b.outs);
+	if (b.lock_fd >= 0)
+		close(b.lock_fd);
 	return r;
 }

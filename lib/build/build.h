@@ -19,6 +19,8 @@ struct ib_build_opts {
 	 * <out_dir>/<name>.manifest.json with the outputs when write_manifest. */
 	struct ib_manifest **manifest;
 	bool write_manifest;
+	/* Another build holds the output directory: wait for it (else fail). */
+	bool wait;
 };
 
 /* 0 on success; -1 with err set. On failure nothing is left behind: no work
