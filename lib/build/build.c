@@ -159,6 +159,9 @@ static int step_files(struct build *b, struct ib_plan_part *pp, struct ib_error 
 	 * only if nothing failed before. */
 	if (ops->close(v, err) < 0)
 		r = -1;
+	/* The sources were not changed or swapped while they were copied. */
+	if (r == 0 && ib_srctree_check_unchanged(pp->trees, pp->spec->nfiles, err) < 0)
+		r = -1;
 	return r;
 }
 

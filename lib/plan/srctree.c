@@ -33,7 +33,11 @@ static void push_entry(struct ib_srctree *t, const char *src, const char *dst, e
 		.kind = kind,
 		.size = kind == IB_SRC_FILE ? (uint64_t)st->st_size : 0,
 		.mtime = st->st_mtim,
+		.mtime_planned = st->st_mtim,
 		.mode = st->st_mode,
+		.dev = st->st_dev,
+		.ino = st->st_ino,
+		.ctime = st->st_ctim,
 	};
 	if (kind == IB_SRC_FILE) {
 		t->nfiles++;
@@ -76,7 +80,7 @@ static int check_readable_file(struct scan *s, const char *host, const char *sho
 
 /* A symlink inside the tree is followed if its target stays under the
  * source directory; st receives the target's stat. */
-static int follow_symlink(struct scan *s, const char *host, const char *shown, struct stat *st)
+static int follow_symlink(struct scan *s, const char *host, const char *shown, struct stat *st, char **target)
 {
 	char *real = realpath(host, NULL);
 	if (!real) {
@@ -96,9 +100,11 @@ static int follow_symlink(struct scan *s, const char *host, const char *shown, s
 		free(real);
 		return -1;
 	}
-	free(real);
-	if (stat(host, st) < 0)
+	if (lstat(real, st) < 0) {
+		free(real);
 		return ib_fail_at(s->err, IB_EXIT_INPUT, s->loc, "cannot stat '%s': %s", shown, strerror(errno));
+	}
+	*target = real;
 	return 0;
 }
 
@@ -158,8 +164,13 @@ static int scan_entry(struct scan *s, const char *host, const char *dst, const c
 	struct stat st;
 	if (lstat(host, &st) < 0)
 		return ib_fail_at(s->err, IB_EXIT_INPUT, s->loc, "cannot stat '%s': %s", shown, strerror(errno));
-	if (S_ISLNK(st.st_mode) && follow_symlink(s, host, shown, &st) < 0)
+	/* A symlink is replaced by the real path of its target, so the copy can
+	 * open it without following any symlink. */
+	_cleanup_free_ char *target = NULL;
+	if (S_ISLNK(st.st_mode) && follow_symlink(s, host, shown, &st, &target) < 0)
 		return -1;
+	if (target)
+		host = target;
 	if (check_type(s, shown, &st) < 0)
 		return -1;
 	if (S_ISDIR(st.st_mode))
@@ -265,7 +276,13 @@ static int scan_top(struct scan *s, const char *host, const char *src, const cha
 					  "dst '%s' names the volume root; a file needs a name (or end dst with '/')",
 					  dst);
 		_cleanup_free_ char *fdst = dst_is_dir ? child_path(ndst, base_name(src)) : NULL;
-		push_entry(s->out, host, fdst ? fdst : ndst, IB_SRC_FILE, &st);
+		/* The real path, so the copy opens it without following symlinks. */
+		_cleanup_free_ char *real = realpath(host, NULL);
+		struct stat rst;
+		if (!real || lstat(real, &rst) < 0)
+			return ib_fail_at(s->err, IB_EXIT_INPUT, s->loc, "cannot resolve src '%s': %s", src,
+					  strerror(errno));
+		push_entry(s->out, real, fdst ? fdst : ndst, IB_SRC_FILE, &rst);
 		return 0;
 	}
 
@@ -307,4 +324,43 @@ void ib_srctree_free(struct ib_srctree *t)
 	}
 	free(t->v);
 	*t = (struct ib_srctree){0};
+}
+
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+int ib_src_check(const struct ib_src_entry *e, const struct stat *given, struct ib_error *err)
+{
+	struct stat st;
+	if (!given) {
+		if (lstat(e->src, &st) < 0)
+			return ib_fail_errno(err, -errno, "the source '%s' is gone since it was planned", e->src);
+		given = &st;
+	}
+	const char *what = NULL;
+	if (!S_ISREG(given->st_mode))
+		what = S_ISLNK(given->st_mode) ? "was replaced by a symlink" : "is no longer a regular file";
+	else if (given->st_dev != e->dev || given->st_ino != e->ino)
+		what = "was replaced by another file";
+	else if ((uint64_t)given->st_size != e->size)
+		what = "changed size";
+	else if (!same_time(&given->st_mtim, &e->mtime_planned) || !same_time(&given->st_ctim, &e->ctime))
+		what = "was modified";
+	if (!what)
+		return 0;
+	return ib_fail(err, IB_EXIT_FAIL,
+		       "the source '%s' %s since the build was planned (%llu bytes planned, %llu now): a file that "
+		       "changes during the build would be copied torn; build again when it is stable",
+		       e->src, what, (unsigned long long)e->size, (unsigned long long)given->st_size);
+}
+
+int ib_srctree_check_unchanged(const struct ib_srctree *trees, size_t ntrees, struct ib_error *err)
+{
+	for (size_t t = 0; t < ntrees; t++)
+		for (size_t i = 0; i < trees[t].n; i++)
+			if (trees[t].v[i].kind == IB_SRC_FILE && ib_src_check(&trees[t].v[i], NULL, err) < 0)
+				return -1;
+	return 0;
 }

@@ -4,6 +4,7 @@
  * sorted order by the volume backends. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -18,6 +19,11 @@ struct ib_src_entry {
 	uint64_t size;
 	struct timespec mtime;
 	mode_t mode;
+	/* What the file was when planned, to notice a change or a swap before
+	 * and after the copy (ib_src_check): its identity and change time. */
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime_planned, ctime; /* mtime above may be the epoch */
 };
 
 struct ib_srctree {
@@ -37,3 +43,13 @@ struct ib_srctree {
 int ib_srctree_scan(const char *base_dir, const char *src, const char *dst, const struct ib_loc *loc,
 		    struct ib_srctree *out, struct ib_error *err);
 void ib_srctree_free(struct ib_srctree *t);
+
+/* The file at e->src (not following a final symlink: a symlink the planner
+ * followed is recorded as its target's real path) is still the regular file
+ * that was planned: same device and inode, size, modification and change
+ * time. st: the caller's fstat of an already opened descriptor, or NULL to
+ * lstat e->src. Otherwise an error (exit 1) saying what changed: a source
+ * that changes during the build would give a torn or foreign file. */
+int ib_src_check(const struct ib_src_entry *e, const struct stat *st, struct ib_error *err);
+/* ib_src_check for every file of the trees (after the copy). */
+int ib_srctree_check_unchanged(const struct ib_srctree *trees, size_t ntrees, struct ib_error *err);

@@ -298,6 +298,7 @@ static int vol_close(struct ib_vol *v, struct ib_error *err)
 }
 
 const struct ib_vol_ops ib_vol_mount_ops = {
+	.reads_src_now = true,
 	.name = "mount",
 	.open = vol_open,
 	.mkdir = vol_mkdir,

@@ -482,6 +482,7 @@ int ib_repro_ntfs_restamp(const char *image, uint64_t offset, uint64_t size, uin
 }
 
 const struct ib_vol_ops ib_vol_ntfs3g_ops = {
+	.reads_src_now = true,
 	.name = "ntfs3g",
 	.open = vol_open,
 	.mkdir = vol_mkdir,

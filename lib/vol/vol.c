@@ -2,7 +2,11 @@
 /* Replaying scanned source trees into a volume, whatever the backend. */
 #include "vol.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "core/undo.h"
@@ -26,7 +30,20 @@ static int put_entry(const struct ib_vol_ops *ops, struct ib_vol *v, const struc
 		}
 		return 0;
 	}
-	if (ops->put_file(v, e->dst, e->src, e->size, &e->mtime, err) < 0) {
+	/* O_NOFOLLOW and the identity check: a file swapped for a symlink (or
+	 * another file) after planning cannot pull other data into the image. */
+	_cleanup_close_ int fd = open(e->src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return ib_fail_errno(err, -errno, "%s: cannot open the source '%s'%s", ops->name, e->src,
+				     errno == ELOOP ? " (it was replaced by a symlink since the build was planned)" : "");
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return ib_fail_errno(err, -errno, "%s: cannot stat the source '%s'", ops->name, e->src);
+	if (ib_src_check(e, &st, err) < 0)
+		return -1;
+	char fdpath[32];
+	snprintf(fdpath, sizeof fdpath, "/dev/fd/%d", fd);
+	if (ops->put_file(v, e->dst, ops->reads_src_now ? fdpath : e->src, e->size, &e->mtime, err) < 0) {
 		ib_error_prefix(err, "%s: writing '%s' from '%s'", ops->name, e->dst, e->src);
 		return -1;
 	}

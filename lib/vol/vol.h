@@ -30,6 +30,11 @@ struct ib_vol_target {
 
 struct ib_vol_ops {
 	const char *name;
+	/* put_file opens src itself and reads it through to the end before it
+	 * returns, so it can be handed an already opened and checked source as
+	 * "/dev/fd/N" (ib_vol_put_trees); mtools names its copies after the
+	 * source's basename, so FAT is given the path. */
+	bool reads_src_now;
 	int (*open)(struct ib_vol **out, const struct ib_vol_target *t, struct ib_error *err);
 	/* mkdir -p: existing directories are fine. mtime applies to the last component. */
 	int (*mkdir)(struct ib_vol *v, const char *path, const struct timespec *mtime, struct ib_error *err);
@@ -48,6 +53,10 @@ extern const struct ib_vol_ops ib_vol_fat_ops;    /* mtools on IMAGE@@OFFSET */
  * plain POSIX I/O; close unmounts and detaches (lib/vol/mount.c). */
 extern const struct ib_vol_ops ib_vol_mount_ops;
 
-/* Replay scanned trees into an open volume, in their (sorted) order. */
+/* Replay scanned trees into an open volume, in their (sorted) order. Each
+ * source file must still be the one planned (ib_src_check): opened without
+ * following symlinks and checked before it is copied; after the volume is
+ * closed the caller checks them all again (ib_srctree_check_unchanged), so a
+ * file that changed or was swapped during the copy fails the build. */
 int ib_vol_put_trees(const struct ib_vol_ops *ops, struct ib_vol *v, const struct ib_srctree *trees,
 		     size_t ntrees, struct ib_error *err);
