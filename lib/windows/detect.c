@@ -21,6 +21,7 @@ void ib_win_detect_free(struct ib_win_detect *d)
 		free(d->hive_host[i]);
 	}
 	free(d->control_set);
+	free(d->system_root_win);
 	ib_winver_free(&d->ver);
 	free(d->setup_reason);
 	*d = (struct ib_win_detect){0};
@@ -149,6 +150,32 @@ static int setup_state(struct ib_hive *sys, struct ib_hive *sw, struct ib_win_de
 	return 0;
 }
 
+/* The system root as Windows spells it (drive included), for values that
+ * Windows reads literally (no %SystemRoot% expansion): SOFTWARE\Microsoft\
+ * Windows NT\CurrentVersion\SystemRoot, as Setup wrote it; without it, C:
+ * and the root found on the volume (the system volume is C: on any
+ * installed Windows unless Setup was told otherwise). */
+static int system_root(struct ib_hive *sw, struct ib_win_detect *d, struct ib_error *err)
+{
+	char *v = NULL;
+	int r = ib_hive_get_string(sw, "Microsoft\\Windows NT\\CurrentVersion", "SystemRoot", &v, err);
+	if (r < 0)
+		return -1;
+	bool usable = r == 1 && v && ((v[0] >= 'A' && v[0] <= 'Z') || (v[0] >= 'a' && v[0] <= 'z')) && v[1] == ':' &&
+		      v[2] == '\\' && v[3];
+	if (usable) {
+		d->system_root_win = v;
+		return 0;
+	}
+	free(v);
+	struct ib_buf b = {0};
+	ib_buf_puts(&b, "C:");
+	for (const char *p = d->root; *p; p++)
+		ib_buf_append(&b, *p == '/' ? "\\" : p, 1);
+	d->system_root_win = ib_buf_steal(&b);
+	return 0;
+}
+
 int ib_win_detect(struct ib_ntfs_files *f, const char *work_dir, struct ib_win_detect *d, struct ib_error *err)
 {
 	*d = (struct ib_win_detect){0};
@@ -188,6 +215,8 @@ int ib_win_detect(struct ib_ntfs_files *f, const char *work_dir, struct ib_win_d
 	}
 	if (!rc)
 		rc = setup_state(sys, sw, d, err);
+	if (!rc)
+		rc = system_root(sw, d, err);
 	ib_hive_close(drv);
 	ib_hive_close(sw);
 	ib_hive_close(sys);

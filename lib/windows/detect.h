@@ -27,6 +27,7 @@ struct ib_win_detect {
 	const char *virtio_arch;         /* "amd64", "x86", "ARM64" */
 	bool ddb;                        /* Windows 8+: PnP binding through DriverDatabase */
 	enum ib_win_hive_id ddb_hive;    /* the hive whose root has DriverDatabase (SYSTEM if none has) */
+	char *system_root_win;           /* "C:\\Windows": SOFTWARE's SystemRoot, else C: + root */
 	bool setup_pending;              /* Setup/OOBE will run: SetupComplete.cmd will run */
 	char *setup_reason;
 };

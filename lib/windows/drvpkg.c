@@ -215,14 +215,14 @@ static int boot_service(struct pkg_ctx *c, const char *pkg, const struct ib_inf_
 		ib_error_prefix(err, "%s", pkg);
 		return -1;
 	}
+	/* The boot-critical binding always goes into SYSTEM (created there when
+	 * missing), as virt-v2v and distrobuilder write it: that is the hive the
+	 * boot loader hands the kernel, so Kernel-PnP finds the storage driver
+	 * before anything else is loaded. Where the DRIVERS hive holds the
+	 * driver database (Windows 10 and later), it gets the same entries too,
+	 * so the two agree once that hive is loaded. */
 	if (c->d->ddb && c->d->ddb_hive != IB_WIN_HIVE_SYSTEM)
-		for (size_t i = n0; i < c->edits->list.n; i++) {
-			struct ib_reg_edit *e = &c->edits->list.v[i];
-			if (!strncasecmp(e->key, "DriverDatabase\\", 15)) {
-				free(e->hive);
-				e->hive = ib_xstrdup(ib_win_hive_name(c->d->ddb_hive));
-			}
-		}
+		ib_reg_edits_mirror(c->edits, n0, "DriverDatabase\\", ib_win_hive_name(c->d->ddb_hive));
 	_cleanup_free_ char *svc_key = ib_xasprintf("CurrentControlSet\\Services\\%s", s->name);
 	_cleanup_free_ char *log_key = ib_xasprintf("CurrentControlSet\\Services\\EventLog\\System\\%s", s->name);
 	if (s->n_dependencies) {

@@ -275,6 +275,46 @@ static int setupcomplete(struct ib_ntfs_files *f, const struct ib_win_detect *d,
 	return rc;
 }
 
+/* What a srvany-style wrapper (rhsrvany, pvvxsvc) runs: Parameters\CommandLine
+ * and Parameters\PWD, the working directory; it starts nothing unless it can
+ * read both. Both are literal paths: the wrapper hands them to CreateProcess,
+ * which expands no %SystemRoot%. rhsrvany reads PWD into a buffer sized by
+ * what CommandLine took, so PWD must be shorter than CommandLine; here
+ * CommandLine names a file inside PWD, so it always is (checked anyway). */
+static int service_parameters(const struct ib_win_detect *d, struct ib_reg_edits *edits, struct ib_error *err)
+{
+	_cleanup_free_ char *pwd = ib_xasprintf("%s\\%s", d->system_root_win, IB_WIN_FB_DIR);
+	_cleanup_free_ char *cmd = ib_xasprintf("cmd.exe /c \"%s\\firstboot.cmd\" service", pwd);
+	if (ib_win_srvany_check(cmd, pwd, err) < 0)
+		return -1;
+	const char *key = "CurrentControlSet\\Services\\" IB_WIN_FB_SERVICE_NAME "\\Parameters";
+	if (ib_reg_edits_set_sz(edits, "SYSTEM", key, "CommandLine", cmd, err) < 0)
+		return -1;
+	return ib_reg_edits_set_sz(edits, "SYSTEM", key, "PWD", pwd, err);
+}
+
+/* UTF-16 code units of a UTF-8 string: one per sequence, two past U+FFFF. */
+static size_t utf16_units(const char *s)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xC0) != 0x80)
+			n += *p >= 0xF0 ? 2 : 1;
+	return n;
+}
+
+int ib_win_srvany_check(const char *command_line, const char *pwd, struct ib_error *err)
+{
+	size_t c = utf16_units(command_line), p = utf16_units(pwd);
+	if (!c || !p || p >= c)
+		return ib_fail(err, IB_EXIT_INPUT,
+			       "service wrapper: PWD \"%s\" (%zu UTF-16 units) must be shorter than CommandLine \"%s\" "
+			       "(%zu): rhsrvany reads PWD with the buffer size CommandLine left, and starts nothing "
+			       "otherwise",
+			       pwd, p, command_line, c);
+	return 0;
+}
+
 /* Write the runner and the step scripts, then install the mechanism m. */
 static int install(const struct ib_win_spec *spec, const struct ib_win_detect *d, const struct steps *steps,
 		   enum ib_win_fb_mech m, struct ib_ntfs_files *f, const char *work_dir, const char *fb_vol,
@@ -332,8 +372,7 @@ static int install(const struct ib_win_spec *spec, const struct ib_win_detect *d
 	    ib_reg_edits_set_sz(edits, "SYSTEM", key, "DisplayName", "imgbuild first boot", err) < 0 ||
 	    ib_reg_edits_set_sz(edits, "SYSTEM", key, "ObjectName", "LocalSystem", err) < 0)
 		return -1;
-	return ib_reg_edits_set_sz(edits, "SYSTEM", "CurrentControlSet\\Services\\" IB_WIN_FB_SERVICE_NAME "\\Parameters",
-				   "CommandLine", "cmd.exe /c \"" FB_WIN "\\firstboot.cmd\" service", err);
+	return service_parameters(d, edits, err);
 }
 
 int ib_win_firstboot_plan(const struct ib_win_spec *spec, const struct ib_win_detect *d, const struct ib_win_pkgs *pkgs,

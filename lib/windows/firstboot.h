@@ -28,3 +28,7 @@
 int ib_win_firstboot_plan(const struct ib_win_spec *spec, const struct ib_win_detect *d, const struct ib_win_pkgs *pkgs,
 			  struct ib_ntfs_files *f, const char *work_dir, struct ib_win_files *files,
 			  struct ib_reg_edits *edits, struct ib_win_report *rep, struct ib_error *err);
+
+/* The srvany rule: both values present and PWD shorter (in UTF-16 units)
+ * than CommandLine. Input error (exit 2) otherwise. */
+int ib_win_srvany_check(const char *command_line, const char *pwd, struct ib_error *err);

@@ -150,3 +150,22 @@ char *ib_reg_change_format(const struct ib_reg_change *c)
 	}
 	return ib_xstrdup("?");
 }
+
+void ib_reg_edits_mirror(struct ib_reg_edits *e, size_t from, const char *key_prefix, const char *to_hive)
+{
+	size_t n = e->list.n, plen = strlen(key_prefix);
+	for (size_t i = from; i < n; i++) {
+		if (strncasecmp(e->list.v[i].key, key_prefix, plen))
+			continue;
+		/* push may move the vector: copy what we read first. */
+		struct ib_reg_edit src = e->list.v[i];
+		struct ib_reg_edit *ed = push(e, to_hive, src.key, src.name, src.op);
+		ed->type = src.type;
+		ed->len = src.len;
+		if (src.data) {
+			ed->data = ib_xmalloc(src.len + 1);
+			memcpy(ed->data, src.data, src.len + (src.op == IB_REG_OP_APPEND_PATH ? 1 : 0));
+		}
+		ed->base = src.base ? ib_xstrdup(src.base) : NULL;
+	}
+}

@@ -64,6 +64,10 @@ void ib_reg_edits_delete_key(struct ib_reg_edits *e, const char *hive, const cha
 void ib_reg_edits_append_path(struct ib_reg_edits *e, const char *hive, const char *key, const char *name,
 			      enum ib_reg_type type, const char *element, const char *base);
 
+/* Append a copy, for to_hive, of every edit from index from on whose key
+ * starts with key_prefix (case-insensitive): the same entries in two hives. */
+void ib_reg_edits_mirror(struct ib_reg_edits *e, size_t from, const char *key_prefix, const char *to_hive);
+
 enum ib_reg_change_kind {
 	IB_REG_KEY_CREATED,
 	IB_REG_KEY_DELETED,

@@ -32,6 +32,7 @@
 #include "vol/ntfs3g_files.h"
 #include "vol/vol.h"
 #include "windows/hive.h"
+#include "windows/firstboot.h"
 #include "windows/inject.h"
 
 #define MiB (1024ull * 1024)
@@ -549,8 +550,19 @@ static void test_win7_viostor_cddb_service(void **state)
 	assert_hivexget(system, fbk,
 			"\"ImagePath\"=str(2):\"\\\"%SystemRoot%\\\\Setup\\\\imgbuild\\\\rhsrvany.exe\\\" -s imgbuild-firstboot\"");
 	_cleanup_free_ char *pk = ib_xasprintf("%s\\Parameters", fbk);
+	/* Literal paths (the wrapper's CreateProcess expands nothing), the
+	 * drive from SystemRoot or C:, and PWD shorter than CommandLine. */
 	assert_hivexget(system, pk,
-			"\"CommandLine\"=\"cmd.exe /c \\\"%SystemRoot%\\\\Setup\\\\imgbuild\\\\firstboot.cmd\\\" service\"");
+			"\"CommandLine\"=\"cmd.exe /c \\\"C:\\\\WINDOWS\\\\Setup\\\\imgbuild\\\\firstboot.cmd\\\" service\"");
+	assert_hivexget(system, pk, "\"PWD\"=\"C:\\\\WINDOWS\\\\Setup\\\\imgbuild\"");
+	/* The rule itself: rhsrvany starts nothing when PWD is not shorter. */
+	struct ib_error serr = {0};
+	assert_int_equal(ib_win_srvany_check("cmd /c x.cmd", "C:\\a", &serr), 0);
+	assert_int_equal(ib_win_srvany_check("cmd /c x", "C:\\Program Files\\x", &serr), -1);
+	assert_int_equal(serr.exit_code, IB_EXIT_INPUT);
+	ib_error_clear(&serr);
+	assert_int_equal(ib_win_srvany_check("abc", "abc", &serr), -1);
+	ib_error_clear(&serr);
 	assert_hivexget(system, "ControlSet001\\Control\\CrashControl", "\"AutoReboot\"=dword:00000000");
 	assert_hivexget(software, "imgbuild\\Test", "\"Hello\"=\"world\"");
 	assert_hivexget(software, "imgbuild\\Test", "\"Blob\"=hex(3):01,ff,7f");
