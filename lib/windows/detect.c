@@ -22,6 +22,7 @@ void ib_win_detect_free(struct ib_win_detect *d)
 	}
 	free(d->control_set);
 	free(d->system_root_win);
+	ib_win_devpolicy_free(&d->devpolicy);
 	ib_winver_free(&d->ver);
 	free(d->setup_reason);
 	*d = (struct ib_win_detect){0};
@@ -217,6 +218,8 @@ int ib_win_detect(struct ib_ntfs_files *f, const char *work_dir, struct ib_win_d
 		rc = setup_state(sys, sw, d, err);
 	if (!rc)
 		rc = system_root(sw, d, err);
+	if (!rc)
+		rc = ib_win_devpolicy_read(sw, &d->devpolicy, err);
 	ib_hive_close(drv);
 	ib_hive_close(sw);
 	ib_hive_close(sys);

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "vol/ntfs3g_files.h"
+#include "devpolicy.h"
 #include "hive.h"
 #include "winver.h"
 
@@ -29,6 +30,7 @@ struct ib_win_detect {
 	enum ib_win_hive_id ddb_hive;    /* the hive whose root has DriverDatabase (SYSTEM if none has) */
 	char *system_root_win;           /* "C:\\Windows": SOFTWARE's SystemRoot, else C: + root */
 	bool setup_pending;              /* Setup/OOBE will run: SetupComplete.cmd will run */
+	struct ib_win_devpolicy devpolicy; /* Group Policy device-installation restrictions */
 	char *setup_reason;
 };
 void ib_win_detect_free(struct ib_win_detect *d);

@@ -60,6 +60,13 @@ void ib_win_files_free(struct ib_win_files *l);
 struct ib_win_pnp_inf {
 	char *name;    /* "viostor" */
 	char *inf_win; /* "%SystemRoot%\Drivers\imgbuild\viostor\viostor.inf" */
+	/* A boot-critical driver bound offline through the placeholder driver
+	 * package (DriverDatabase, Windows 8 and later): pnputil must turn it
+	 * into a real driver-store package at first boot, after which these
+	 * commands remove the placeholder's keys (stale placeholder entries
+	 * break `pnputil /enum-drivers` and feature upgrades). */
+	bool boot_placeholder;
+	IB_VEC(char *) cleanup; /* reg.exe command lines */
 };
 
 struct ib_win_pkgs {

@@ -23,6 +23,9 @@ void ib_win_pkgs_free(struct ib_win_pkgs *p)
 	for (size_t i = 0; i < p->pnp.n; i++) {
 		free(p->pnp.v[i].name);
 		free(p->pnp.v[i].inf_win);
+		for (size_t k = 0; k < p->pnp.v[i].cleanup.n; k++)
+			free(p->pnp.v[i].cleanup.v[k]);
+		free(p->pnp.v[i].cleanup.v);
 	}
 	free(p->pnp.v);
 	for (size_t i = 0; i < p->stage_dirs.n; i++)
@@ -164,6 +167,9 @@ struct pkg_ctx {
 	struct ib_win_files *files;
 	struct ib_reg_edits *edits;
 	struct ib_win_report *rep;
+	/* The package's placeholder bindings: reg.exe commands removing them once
+	 * pnputil installed the real package (see ib_win_pnp_inf). */
+	struct ib_win_pnp_inf *placeholders;
 };
 
 /* The services a device's install section names that drive it: those with
@@ -177,6 +183,30 @@ static bool drives_device(const struct ib_inf_install *ins, size_t k)
 }
 
 /* Service values, AddReg and the PnP binding of one boot service. */
+/* The reg.exe commands that remove one placeholder binding at first boot,
+ * from SYSTEM and (where it holds a driver database) the DRIVERS hive, which
+ * a running Windows loads at HKLM\DRIVERS. A key or value already gone is
+ * fine (`|| ver >nul` keeps the step's exit code 0). */
+static void add_placeholder_cleanup(struct pkg_ctx *c, const char *fake_inf, const struct strv *ids)
+{
+	struct ib_win_pnp_inf *p = c->placeholders;
+	p->boot_placeholder = true;
+	const char *roots[] = {"HKLM\\SYSTEM", c->d->ddb_hive == IB_WIN_HIVE_DRIVERS ? "HKLM\\DRIVERS" : NULL};
+	size_t stem = strlen(fake_inf) - 4; /* ".inf" */
+	const char *arch = ib_win_arch_name(c->d->arch);
+	for (size_t r = 0; r < 2 && roots[r]; r++) {
+		for (size_t i = 0; i < ids->list.n; i++)
+			IB_VEC_PUSH(p->cleanup, ib_xasprintf("reg.exe delete \"%s\\DriverDatabase\\DeviceIds\\%s\" /v \"%s\" /f",
+							     roots[r], ids->list.v[i], fake_inf));
+		IB_VEC_PUSH(p->cleanup,
+			    ib_xasprintf("reg.exe delete \"%s\\DriverDatabase\\DriverPackages\\%s_%s_0000000000000000\" /f",
+					 roots[r], fake_inf, arch));
+		IB_VEC_PUSH(p->cleanup, ib_xasprintf("reg.exe delete \"%s\\DriverDatabase\\DriverInfFiles\\%s\" /f",
+						     roots[r], fake_inf));
+	}
+	(void)stem;
+}
+
 static int boot_service(struct pkg_ctx *c, const char *pkg, const struct ib_inf_version *v,
 			const struct ib_inf_install *ins, const struct ib_inf_service *s, const struct strv *ids,
 			struct ib_error *err)
@@ -199,6 +229,16 @@ static int boot_service(struct pkg_ctx *c, const char *pkg, const struct ib_inf_
 	ib_win_files_add(c->files, src, dst, false);
 	_cleanup_free_ char *image = ib_xasprintf("System32\\drivers\\%s", cf->dest);
 
+	/* A device-installation policy that denies the controller: Windows would
+	 * not install its driver and stop with INACCESSIBLE_BOOT_DEVICE. */
+	_cleanup_free_ char *blocked = ib_win_devpolicy_blocks(&c->d->devpolicy, v->class_guid ? v->class_guid : GUID_SCSIADAPTER,
+							       (const char *const *)ids->list.v, ids->list.n);
+	if (blocked)
+		return ib_fail(err, IB_EXIT_INPUT,
+			       "%s: boot-critical driver %s: %s, so Windows would not install it and would stop with "
+			       "INACCESSIBLE_BOOT_DEVICE (0x7B); remove the restriction from the image (SOFTWARE\\Policies\\"
+			       "Microsoft\\Windows\\DeviceInstall\\Restrictions) or leave this driver out",
+			       pkg, s->name, blocked);
 	_cleanup_free_ char *fake_inf = ib_xasprintf("imgbuild_%s.inf", s->name);
 	struct ib_regplan_boot b = {
 		.svc = {.name = s->name, .type = s->type, .error_control = s->error_control, .image_path = image,
@@ -223,6 +263,8 @@ static int boot_service(struct pkg_ctx *c, const char *pkg, const struct ib_inf_
 	 * so the two agree once that hive is loaded. */
 	if (c->d->ddb && c->d->ddb_hive != IB_WIN_HIVE_SYSTEM)
 		ib_reg_edits_mirror(c->edits, n0, "DriverDatabase\\", ib_win_hive_name(c->d->ddb_hive));
+	if (c->d->ddb)
+		add_placeholder_cleanup(c, fake_inf, ids);
 	_cleanup_free_ char *svc_key = ib_xasprintf("CurrentControlSet\\Services\\%s", s->name);
 	_cleanup_free_ char *log_key = ib_xasprintf("CurrentControlSet\\Services\\EventLog\\System\\%s", s->name);
 	if (s->n_dependencies) {
@@ -286,8 +328,17 @@ static int install_files(struct pkg_ctx *c, const char *pkg, const struct ib_inf
 	return 0;
 }
 
+static void placeholders_clear(struct ib_win_pnp_inf *p)
+{
+	for (size_t k = 0; k < p->cleanup.n; k++)
+		free(p->cleanup.v[k]);
+	free(p->cleanup.v);
+	*p = (struct ib_win_pnp_inf){0};
+}
+
 static int one_inf(struct pkg_ctx *c, const char *inf_file, struct ib_win_pkgs *pkgs, struct ib_error *err)
 {
+	placeholders_clear(c->placeholders); /* what a failed package before may have left */
 	_cleanup_free_ char *path = ib_path_join(c->dd->dir, inf_file);
 	_cleanup_free_ char *pkg = ib_xasprintf("%s (from %s)", inf_file, c->dd->source);
 	struct ib_inf *inf = NULL;
@@ -367,6 +418,13 @@ static int one_inf(struct pkg_ctx *c, const char *inf_file, struct ib_win_pkgs *
 	};
 	for (size_t i = 0; i < all_ids.list.n; i++)
 		IB_VEC_PUSH(dr.hwids, ib_xstrdup(all_ids.list.v[i]));
+	{
+		char *blocked = ib_win_devpolicy_blocks(&c->d->devpolicy, v->class_guid, (const char *const *)all_ids.list.v,
+							all_ids.list.n);
+		if (blocked)
+			IB_VEC_PUSH(c->rep->warnings, ib_xasprintf("%s: %s: Windows will not install it", pkg, blocked));
+		free(blocked);
+	}
 
 	for (size_t i = 0; i < n_ins && !rc; i++)
 		for (size_t k = 0; k < ins[i]->n_services && !rc; k++) {
@@ -398,8 +456,10 @@ static int one_inf(struct pkg_ctx *c, const char *inf_file, struct ib_win_pkgs *
 		}
 	IB_VEC_PUSH(c->rep->drivers, dr);
 	if (!rc) {
-		struct ib_win_pnp_inf p = {stem_of(inf_file), ib_xasprintf("%s\\%s", c->stage_win, inf_file)};
-		IB_VEC_PUSH(pkgs->pnp, p);
+		c->placeholders->name = stem_of(inf_file);
+		c->placeholders->inf_win = ib_xasprintf("%s\\%s", c->stage_win, inf_file);
+		IB_VEC_PUSH(pkgs->pnp, *c->placeholders);
+		*c->placeholders = (struct ib_win_pnp_inf){0};
 	}
 out:
 	for (size_t i = 0; i < n_ins; i++)
@@ -421,7 +481,9 @@ static int one_dir(const struct ib_win_drvdir *dd, const struct ib_win_detect *d
 	list_infs(dd->dir, &infs);
 	_cleanup_free_ char *stage_win = ib_xasprintf("%%SystemRoot%%\\" IB_WIN_STAGE_DIR "\\%s", dd->name);
 	_cleanup_free_ char *stage_vol = ib_win_volume_path(d->root, stage_win);
+	struct ib_win_pnp_inf placeholders = {0};
 	struct pkg_ctx c = {
+		.placeholders = &placeholders,
 		.dd = dd, .d = d,
 		.t = {.arch = ib_win_arch_name(d->arch), .major = d->ver.major, .minor = d->ver.minor,
 		      .build = d->ver.build, .product_type = d->ver.server ? 3 : 1},
@@ -464,6 +526,7 @@ static int one_dir(const struct ib_win_drvdir *dd, const struct ib_win_detect *d
 	if (!rc && done)
 		IB_VEC_PUSH(pkgs->stage_dirs, ib_xstrdup(stage_win));
 	strv_free(&infs);
+	placeholders_clear(&placeholders);
 	return rc;
 }
 

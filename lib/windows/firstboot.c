@@ -149,9 +149,18 @@ static bool ends_ci(const char *s, const char *suf)
 static int build_steps(const struct ib_win_spec *spec, const struct ib_win_detect *d, const struct ib_win_pkgs *pkgs,
 		       const char *fb_vol, struct ib_win_files *files, struct steps *out, struct ib_error *err)
 {
-	bool new_pnputil = d->ver.major >= 10;
+	/* pnputil /add-driver ... /install exists from Windows 10 1607 (build
+	 * 14393); earlier builds (10240, 10586, 6.x) only know -i -a. */
+	bool new_pnputil = d->ver.major >= 10 && d->ver.build >= 14393;
 	for (size_t i = 0; i < pkgs->pnp.n; i++) {
 		const struct ib_win_pnp_inf *p = &pkgs->pnp.v[i];
+		/* After a successful install the placeholder binding goes. */
+		struct ib_buf cleanup = {0};
+		if (p->boot_placeholder) {
+			ib_buf_puts(&cleanup, "rem The real package is installed: remove the offline placeholder binding.\n");
+			for (size_t k = 0; k < p->cleanup.n; k++)
+				ib_buf_printf(&cleanup, "%s >nul 2>&1\n", p->cleanup.v[k]);
+		}
 		char *body = ib_xasprintf(
 			"@echo off\n"
 			"rem Install the staged driver package %s with pnputil.\n"
@@ -159,13 +168,19 @@ static int build_steps(const struct ib_win_spec *spec, const struct ib_win_detec
 			"if exist \"%%SystemRoot%%\\Sysnative\\pnputil.exe\" set \"PNPUTIL=%%SystemRoot%%\\Sysnative\\pnputil.exe\"\n"
 			"\"%%PNPUTIL%%\" %s \"%s\"%s\n"
 			"set \"RC=%%ERRORLEVEL%%\"\n"
-			"rem 259: no device uses it yet (it stays in the driver store).\n"
-			"if \"%%RC%%\"==\"259\" exit /b 0\n"
+			"rem 0: installed; 259: no better driver or no device yet (it stays in the\n"
+			"rem driver store); 3010: installed, a reboot is pending. Anything else fails.\n"
+			"if \"%%RC%%\"==\"259\" set \"RC=0\"\n"
+			"if not \"%%RC%%\"==\"0\" if not \"%%RC%%\"==\"3010\" exit /b %%RC%%\n"
+			"%s"
 			"exit /b %%RC%%\n",
-			p->name, new_pnputil ? "/add-driver" : "-i -a", p->inf_win, new_pnputil ? " /install" : "");
+			p->name, new_pnputil ? "/add-driver" : "-i -a", p->inf_win, new_pnputil ? " /install" : "",
+			cleanup.s ? cleanup.s : "");
+		ib_buf_free(&cleanup);
 		add_step(out, 100 + (unsigned)i, "driver", p->name,
-			 ib_xasprintf("pnputil %s %s%s", new_pnputil ? "/add-driver" : "-i -a", p->inf_win,
-				      new_pnputil ? " /install" : ""),
+			 ib_xasprintf("pnputil %s %s%s%s", new_pnputil ? "/add-driver" : "-i -a", p->inf_win,
+				      new_pnputil ? " /install" : "",
+				      p->boot_placeholder ? ", then the placeholder binding is removed" : ""),
 			 body);
 	}
 	for (size_t i = 0; i < spec->n_guest_tools; i++) {
@@ -195,16 +210,44 @@ static int build_steps(const struct ib_win_spec *spec, const struct ib_win_detec
 	return 0;
 }
 
-/* Which mechanism runs the steps; NULL-safe strings for the report. */
-static int choose(const struct ib_win_spec *spec, const struct ib_win_detect *d, bool only_drivers,
-		  enum ib_win_fb_mech *m, struct ib_win_report *rep, struct ib_error *err)
+/* The first boot-critical driver whose placeholder binding needs pnputil at
+ * first boot, or NULL. */
+static const char *boot_placeholder(const struct ib_win_pkgs *pkgs)
 {
+	for (size_t i = 0; i < pkgs->pnp.n; i++)
+		if (pkgs->pnp.v[i].boot_placeholder)
+			return pkgs->pnp.v[i].name;
+	return NULL;
+}
+
+/* A boot driver on a placeholder with nothing to run pnputil: Windows would
+ * boot on the placeholder forever. */
+static int refuse_placeholder(const char *drv, const struct ib_win_detect *d, const char *why, struct ib_error *err)
+{
+	return ib_fail(err, IB_EXIT_INPUT,
+		       "boot-critical driver %s is bound offline through a placeholder driver package, which pnputil "
+		       "must replace with the real package at first boot, but nothing would run it: %s (%s). Give "
+		       "first_boot_mechanism: service with a service_wrapper (rhsrvany.exe or pvvxsvc.exe), or "
+		       "first_boot_mechanism: runonce (runs at the first administrator logon)",
+		       drv, why, d->setup_reason);
+}
+
+/* Which mechanism runs the steps; NULL-safe strings for the report. */
+static int choose(const struct ib_win_spec *spec, const struct ib_win_detect *d, const struct ib_win_pkgs *pkgs,
+		  bool only_drivers, enum ib_win_fb_mech *m, struct ib_win_report *rep, struct ib_error *err)
+{
+	const char *placeholder = boot_placeholder(pkgs);
 	*m = spec->first_boot_mechanism;
 	if (*m == IB_WIN_FB_AUTO) {
 		if (d->setup_pending)
 			*m = IB_WIN_FB_SETUPCOMPLETE;
 		else if (spec->service_wrapper)
 			*m = IB_WIN_FB_SERVICE;
+		else if (only_drivers && placeholder)
+			return refuse_placeholder(placeholder, d,
+						  "the image is installed, so SetupComplete.cmd never runs, and no "
+						  "service_wrapper is given",
+						  err);
 		else if (only_drivers) {
 			IB_VEC_PUSH(rep->warnings,
 				    ib_xasprintf("the image is already installed (%s) and no service wrapper is given: the "
@@ -219,11 +262,17 @@ static int choose(const struct ib_win_spec *spec, const struct ib_win_detect *d,
 				       "service_wrapper (rhsrvany.exe-style), or runonce",
 				       d->setup_reason);
 	}
-	if (*m == IB_WIN_FB_SETUPCOMPLETE && !d->setup_pending)
+	if (*m == IB_WIN_FB_SETUPCOMPLETE && !d->setup_pending) {
+		if (placeholder)
+			return refuse_placeholder(placeholder, d,
+						  "first_boot_mechanism is setupcomplete and the image is installed, so "
+						  "SetupComplete.cmd never runs",
+						  err);
 		IB_VEC_PUSH(rep->warnings,
 			    ib_xasprintf("SetupComplete.cmd runs only at the end of Windows Setup, and this image is "
 					 "installed (%s): it will not run unless the image is generalized (sysprep)",
 					 d->setup_reason));
+	}
 	if (*m == IB_WIN_FB_SERVICE && !spec->service_wrapper)
 		return ib_fail(err, IB_EXIT_INPUT,
 			       "first_boot_mechanism service needs service_wrapper (a srvany-style binary such as "
@@ -385,7 +434,7 @@ int ib_win_firstboot_plan(const struct ib_win_spec *spec, const struct ib_win_de
 	int rc = build_steps(spec, d, pkgs, fb_vol, files, &steps, err);
 	if (!rc && steps.list.n) {
 		enum ib_win_fb_mech m;
-		rc = choose(spec, d, !spec->n_guest_tools && !spec->n_first_boot, &m, rep, err);
+		rc = choose(spec, d, pkgs, !spec->n_guest_tools && !spec->n_first_boot, &m, rep, err);
 		if (rc == 0)
 			rc = install(spec, d, &steps, m, f, work_dir, fb_vol, files, edits, rep, err);
 		else if (rc > 0)
