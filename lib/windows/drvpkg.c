@@ -69,6 +69,15 @@ static bool strv_has_ci(const struct strv *s, const char *x)
 	return false;
 }
 
+/* Index of x (case-insensitive), or SIZE_MAX. */
+static size_t strv_index(const struct strv *s, const char *x)
+{
+	for (size_t i = 0; i < s->list.n; i++)
+		if (!strcasecmp(s->list.v[i], x))
+			return i;
+	return SIZE_MAX;
+}
+
 static void strv_add_unique(struct strv *s, const char *x)
 {
 	if (!strv_has_ci(s, x))
@@ -209,7 +218,7 @@ static void add_placeholder_cleanup(struct pkg_ctx *c, const char *fake_inf, con
 
 static int boot_service(struct pkg_ctx *c, const char *pkg, const struct ib_inf_version *v,
 			const struct ib_inf_install *ins, const struct ib_inf_service *s, const struct strv *ids,
-			struct ib_error *err)
+			const bool *id_is_first, struct ib_error *err)
 {
 	const char *bin = s->binary_raw ? basename_win(s->binary_raw) : NULL;
 	const struct ib_inf_copyfile *cf = NULL;
@@ -245,6 +254,7 @@ static int boot_service(struct pkg_ctx *c, const char *pkg, const struct ib_inf_
 			.group = s->load_order_group, .display_name = s->display_name},
 		.hwids = (const char *const *)ids->list.v,
 		.n_hwids = ids->list.n,
+		.hwid_is_first = id_is_first,
 		.class_guid = v->class_guid,
 		.pnp = c->d->ddb ? IB_REGPLAN_DDB : IB_REGPLAN_CDDB,
 		.arch = c->d->arch,
@@ -441,17 +451,27 @@ static int one_inf(struct pkg_ctx *c, const char *inf_file, struct ib_win_pkgs *
 			}
 			if (!is_boot)
 				continue;
-			/* Bind every id of the devices this install section serves. */
+			/* Bind every id of the devices this install section serves;
+			 * an id that is some device's hardware id ranks first. */
 			struct strv ids = {0};
+			IB_VEC(bool) first = {0};
 			for (size_t m = 0; m < sel.n_mfg; m++)
 				for (size_t j = 0; j < sel.mfg[m].n_devices; j++) {
 					const struct ib_inf_device *dev = &sel.mfg[m].devices[j];
 					if (strcasecmp(ins_name[i], dev->install))
 						continue;
-					for (size_t x = 0; x < dev->n_ids; x++)
-						strv_add_unique(&ids, dev->ids[x]);
+					for (size_t x = 0; x < dev->n_ids; x++) {
+						size_t at = strv_index(&ids, dev->ids[x]);
+						if (at == SIZE_MAX) {
+							strv_add_unique(&ids, dev->ids[x]);
+							IB_VEC_PUSH(first, x == 0);
+						} else if (x == 0) {
+							first.v[at] = true;
+						}
+					}
 				}
-			rc = boot_service(c, pkg, v, ins[i], s, &ids, err);
+			rc = boot_service(c, pkg, v, ins[i], s, &ids, first.v, err);
+			free(first.v);
 			strv_free(&ids);
 		}
 	IB_VEC_PUSH(c->rep->drivers, dr);

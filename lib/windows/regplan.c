@@ -99,11 +99,12 @@ static int ddb_edits(const struct ib_regplan_boot *b, const struct ib_guid *g, s
 	if (ib_reg_edits_set_sz(out, SYS, conf_key, "Service", b->svc.name, err) < 0)
 		return -1;
 	for (size_t i = 0; i < b->n_hwids; i++) {
-		/* Rank byte: 01 for full ids (with SUBSYS or REV, as libguestfs's
-		 * VEN&DEV&REV ones), 02 for bare VEN&DEV ids (distrobuilder). */
+		/* Rank byte: 01 for an id that is a device's hardware id on the
+		 * INF's models line, 02 for a compatible id after it (the order
+		 * Windows ranks matches in; docs/design-notes.md). */
 		const char *id = b->hwids[i];
-		bool full = strcasestr(id, "&SUBSYS_") || strcasestr(id, "&REV_");
-		uint8_t rank[4] = {full ? 0x01 : 0x02, 0xff, 0x00, 0x00};
+		bool first = !b->hwid_is_first || b->hwid_is_first[i];
+		uint8_t rank[4] = {first ? 0x01 : 0x02, 0xff, 0x00, 0x00};
 		_cleanup_free_ char *ids_key = ib_xasprintf("DriverDatabase\\DeviceIds\\%s", id);
 		_cleanup_free_ char *desc_key = ib_xasprintf("%s\\Descriptors\\%s", pkg, id);
 		ib_reg_edits_set(out, SYS, ids_key, inf, IB_REG_BINARY, rank, sizeof(rank));

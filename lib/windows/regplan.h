@@ -38,6 +38,11 @@ struct ib_regplan_boot {
 	/* Hardware ids as the INF lists them, "PCI\\VEN_1AF4&DEV_1001&SUBSYS_00021AF4&REV_00". */
 	const char *const *hwids;
 	size_t n_hwids;
+	/* For each hwid, its place on the INF's models line: true where it is a
+	 * device's hardware id (the first id), false for a compatible id. It is
+	 * the first byte of the DeviceIds value (01 / 02), as the references
+	 * write it. NULL: all hardware ids. */
+	const bool *hwid_is_first;
 	const char *class_guid; /* "{4D36E97B-...}", braces optional; NULL = SCSIAdapter */
 	enum ib_regplan_pnp pnp;
 	enum ib_win_arch arch;  /* DDB package label "<inf>_<arch>_0000000000000000" */

@@ -670,8 +670,9 @@ static void test_win11_arm64_tree_and_iso(void **state)
 		assert_hivexget(system, "ControlSet001\\Services\\netkvm", "\"Start\"=dword:00000000");
 		assert_hivexget(system, "ControlSet001\\Services\\netkvm", "\"Group\"=\"NDIS\"");
 		assert_hivexget(system, "ControlSet001\\Services\\netkvm\\Parameters", "\"EarlyDebug\"=\"3\"");
+		/* The models line's first id is a hardware id: rank byte 01. */
 		assert_hivexget(system, "DriverDatabase\\DeviceIds\\ACPI\\VEN_PRL&DEV_4009",
-				"\"imgbuild_netkvm.inf\"=hex(3):02,ff,00,00");
+				"\"imgbuild_netkvm.inf\"=hex(3):01,ff,00,00");
 		assert_hivexget(system,
 				"DriverDatabase\\DriverPackages\\imgbuild_netkvm.inf_arm64_0000000000000000\\Configurations\\"
 				"imgbuild_netkvm_conf",

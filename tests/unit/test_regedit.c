@@ -93,6 +93,8 @@ static void make_software(struct fx *f)
 }
 
 static const char *const HWIDS[] = {VIOSTOR_LEGACY, VIOSTOR_MODERN, VIOSTOR_SHORT};
+/* Two hardware ids, then a compatible id (its DeviceIds rank byte is 02). */
+static const bool HWID_IS_FIRST[] = {true, true, false};
 
 static void viostor_plan(enum ib_regplan_pnp pnp, struct ib_reg_edits *e)
 {
@@ -102,6 +104,7 @@ static void viostor_plan(enum ib_regplan_pnp pnp, struct ib_reg_edits *e)
 			.image_path = "system32\\drivers\\viostor.sys", .group = "SCSI miniport"},
 		.hwids = HWIDS,
 		.n_hwids = IB_ARRAY_SIZE(HWIDS),
+		.hwid_is_first = HWID_IS_FIRST,
 		.class_guid = "{4d36e97b-e325-11ce-bfc1-08002be10318}",
 		.pnp = pnp,
 		.arch = IB_WIN_ARCH_AMD64,
