@@ -150,6 +150,7 @@ int ib_plan_windows(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags 
 	spec->first_boot_mechanism = mech(w->first_boot_mechanism);
 	spec->service_wrapper = w->service_wrapper;
 	spec->max_attempts = (unsigned)w->max_attempts;
+	spec->diagnose = w->diagnose;
 	if (p->reproducible) {
 		p->win_mtime = (struct timespec){.tv_sec = (time_t)p->epoch};
 		spec->mtime = &p->win_mtime;

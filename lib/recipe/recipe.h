@@ -74,6 +74,8 @@ struct ib_windows_spec {
 	enum ib_fb_mech first_boot_mechanism;
 	char *service_wrapper;
 	uint64_t max_attempts; /* 0: the injector's default (3) */
+	bool diagnose;         /* CrashControl\AutoReboot=0: a stop error stays on screen */
+	struct ib_loc diagnose_loc;
 	struct ib_loc loc, drivers_loc, guest_tools_loc, first_boot_loc, registry_loc, mechanism_loc, wrapper_loc,
 		max_attempts_loc;
 };

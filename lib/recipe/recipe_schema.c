@@ -627,6 +627,7 @@ static const struct rfield windows_rows[] = {
 	    wrapper_loc),
 	ROW(struct ib_windows_spec, "max_attempts", RK_SCALAR, p_uint, max_attempts, NULL, false, NULL,
 	    max_attempts_loc),
+	ROW(struct ib_windows_spec, "diagnose", RK_SCALAR, p_bool, diagnose, NULL, false, NULL, diagnose_loc),
 };
 static const struct rtable windows_table = TABLE("windows", windows_rows, struct ib_windows_spec, loc);
 

@@ -226,6 +226,11 @@ static int prepare(struct run *r, struct ib_win_report *rep, struct ib_error *er
 		rc = ib_win_drivers_plan(&r->dirs, &r->d, &r->files, &r->edits, &r->pkgs, rep, err);
 	if (!rc)
 		rc = ib_win_firstboot_plan(r->spec, &r->d, &r->pkgs, f, r->work, &r->files, &r->edits, rep, err);
+	/* diagnose: a stop error (0x7B) stays on screen instead of rebooting,
+	 * so whoever watches the console can read it (virt-v2v does the same). */
+	if (!rc && r->spec->diagnose)
+		ib_reg_edits_set_dword(&r->edits, "SYSTEM", "CurrentControlSet\\Control\\CrashControl", "AutoReboot", 0);
+	/* The recipe's own registry entries come last: they win. */
 	if (!rc)
 		rc = user_registry(r->spec, &r->edits, err);
 	if (ib_ntfs_files_close(f, err) < 0)

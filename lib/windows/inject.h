@@ -79,6 +79,7 @@ struct ib_win_spec {
 	enum ib_win_fb_mech first_boot_mechanism;
 	const char *service_wrapper;   /* host path of rhsrvany.exe/srvany.exe-style binary */
 	unsigned max_attempts;         /* per first-boot step; 0 = 3 */
+	bool diagnose;                 /* CrashControl\AutoReboot=0 (a 0x7B stays on screen) */
 	const struct timespec *mtime;  /* times of files written; NULL = now */
 	const char *work_dir;          /* host scratch space; NULL = $TMPDIR or /tmp */
 };

@@ -143,7 +143,7 @@ assert_contains "installed: the remedy" "service_wrapper" "$T/build.err"
 assert_dir_holds "$T/w/out-installed"
 
 log "2. the service mechanism: CommandLine, PWD, and the placeholder cleanup"
-drivers_recipe "$R/service.yml" "first_boot_mechanism: service" "service_wrapper: tools/rhsrvany.exe"
+drivers_recipe "$R/service.yml" "first_boot_mechanism: service" "service_wrapper: tools/rhsrvany.exe" "diagnose: true"
 if build_and_mount "$R/service.yml"; then
 	P='ControlSet001\Services\imgbuild-firstboot\Parameters'
 	cl=$(hivexget "$SYS" "$P" CommandLine 2>&1)
@@ -157,6 +157,7 @@ if build_and_mount "$R/service.yml"; then
 	[[ $step == *"reg.exe delete \"HKLM\\SYSTEM\\DriverDatabase\\DriverPackages\\$PKG\" /f"* ]] ||
 		fail "service: the step does not remove the placeholder package: $step"
 	[[ $step == *'if "%RC%"=="259" set "RC=0"'* ]] || fail "service: 259 is not success"
+	assert_eq "diagnose: AutoReboot" 0 "$(hivexget "$SYS" 'ControlSet001\Control\CrashControl' AutoReboot 2>&1)"
 	done_mount
 fi
 
