@@ -71,15 +71,17 @@ const char *ib_winver_virtio_dir(unsigned major, unsigned minor, unsigned build,
 		return NULL;
 	if (!server)
 		return build >= 22000 ? "w11" : "w10";
-	if (build == 0) { /* no build number: the year in the product name */
-		if (contains_ci(product_name, "2025"))
-			return "2k25";
-		if (contains_ci(product_name, "2022"))
-			return "2k22";
-		if (contains_ci(product_name, "2019"))
-			return "2k19";
+	/* The year in the product name first (Windows Server 2019 and 2022
+	 * preview builds, and 2025's, overlap the thresholds below), then the
+	 * build number. */
+	if (contains_ci(product_name, "2025"))
+		return "2k25";
+	if (contains_ci(product_name, "2022"))
+		return "2k22";
+	if (contains_ci(product_name, "2019"))
+		return "2k19";
+	if (contains_ci(product_name, "2016"))
 		return "2k16";
-	}
 	if (build >= 26100)
 		return "2k25";
 	if (build >= 20348)

@@ -194,6 +194,10 @@ static void test_virtio_table(void **state)
 		{10, 0, 26100, true, NULL, "2k25"},
 		{10, 0, 0, true, "Windows Server 2025 Datacenter", "2k25"},
 		{10, 0, 0, true, "Windows Server 2019 Standard", "2k19"},
+		/* The product name's year wins over the build thresholds. */
+		{10, 0, 20348, true, "Windows Server 2025 Datacenter", "2k25"},
+		{10, 0, 26100, true, "Windows Server 2022 Standard", "2k22"},
+		{10, 0, 17763, true, "Windows Server 2016 Datacenter", "2k16"},
 		{6, 4, 9841, false, NULL, NULL},
 		{11, 0, 30000, false, NULL, NULL},
 	};
