@@ -300,12 +300,25 @@ static int setupcomplete(struct ib_ntfs_files *f, const struct ib_win_detect *d,
 		/* Keep the image's own script and call ours after it. */
 		if (ib_ntfs_files_read(f, real, host, NULL, err) < 0)
 			return -1;
+		/* The image's own script is kept and ours appended: a failed or
+		 * short read would drop its commands, so it fails the build. */
 		int fd = open(host, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return ib_fail_errno(err, -errno, "cannot read the image's %s (copied to %s)", vol, host);
 		char buf[4096];
-		for (ssize_t n; fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0;)
-			ib_buf_append(&text, buf, (size_t)n);
-		if (fd >= 0)
-			close(fd);
+		ssize_t n;
+		while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+			if (n > 0)
+				ib_buf_append(&text, buf, (size_t)n);
+		int e = errno;
+		struct stat st;
+		bool whole = n == 0 && fstat(fd, &st) == 0 && (uint64_t)st.st_size == text.len;
+		close(fd);
+		if (!whole) {
+			ib_buf_free(&text);
+			return n < 0 ? ib_fail_errno(err, -e, "cannot read the image's %s (copied to %s)", vol, host)
+				     : ib_fail(err, IB_EXIT_FAIL, "the image's %s was read short (copied to %s)", vol, host);
+		}
 		if (text.s && strstr(text.s, IB_WIN_FB_DIR "\\firstboot.cmd")) {
 			ib_buf_free(&text);
 			return 0;
