@@ -58,6 +58,15 @@ void ib_hive_close(struct ib_hive *h)
 static int hive_err(struct ib_hive *h, struct ib_error *err, const char *what, const char *key, const char *name)
 {
 	int e = errno ? errno : EIO;
+	/* hivex reports a cell it cannot follow as EFAULT ("Bad address") or
+	 * ENOTSUP: the hive is corrupt in a way the structure check at open
+	 * (hive_check.c) did not locate. That is bad input, not a build fault. */
+	if (e == EFAULT || e == ENOTSUP)
+		return ib_fail(err, IB_EXIT_INPUT,
+			       "%s hive is corrupt: hivex cannot %s %s\\%s%s%s%s (%s; the offset is unknown: the structure "
+			       "check found every cell and key pointer valid)",
+			       h->label, what, h->label, key, name ? " value \"" : "", name ? name : "", name ? "\"" : "",
+			       strerror(e));
 	if (name)
 		return ib_fail(err, IB_EXIT_FAIL, "%s hive: %s %s\\%s value \"%s\": %s", h->label, what, h->label, key,
 			       name, strerror(e));

@@ -24,6 +24,9 @@ struct chk {
 	uint64_t size;
 	const char *label;
 	struct ib_error *err;
+	uint64_t bins_end;  /* absolute end of the hive bins */
+	uint8_t *starts;    /* one bit per 8 bytes of the bins: a cell starts there */
+	uint8_t *visited;   /* same: a key node already walked (loops) */
 };
 
 static int bad(struct chk *c, uint64_t off, const char *fmt, ...) IB_PRINTF(3, 4);
@@ -103,6 +106,8 @@ static int check_cells(struct chk *c, uint64_t start, uint64_t end)
 		if (off + len > end)
 			return bad(c, off, "cell of %" PRIu64 " bytes runs past the end of its hbin at byte 0x%" PRIx64,
 				   len, end);
+		uint64_t bit = (off - REGF_SIZE) / 8;
+		c->starts[bit / 8] |= (uint8_t)(1u << (bit % 8));
 		off += len;
 	}
 	return 0;
@@ -142,6 +147,120 @@ static int check_bins(struct chk *c, uint32_t bins_size, uint32_t root)
 	return 0;
 }
 
+
+/* ---- the key tree: every pointer lands on an allocated cell of its kind ---- */
+
+/* The allocated cell a hive offset (relative to the first hbin) names, or
+ * NULL. *len: its usable bytes (after the 4-byte size). */
+static const uint8_t *cell_at(struct chk *c, uint32_t rel, uint64_t *len)
+{
+	uint64_t abs = (uint64_t)REGF_SIZE + rel;
+	if (rel % 8 || abs + 8 > c->bins_end)
+		return NULL;
+	uint64_t bit = rel / 8;
+	if (!(c->starts[bit / 8] & (1u << (bit % 8))))
+		return NULL;
+	int32_t raw = (int32_t)ib_get_le32(c->p + abs);
+	if (raw >= 0)
+		return NULL; /* a free cell */
+	*len = (uint64_t)(-(int64_t)raw) - 4;
+	return c->p + abs + 4;
+}
+
+#define NK_MIN 0x4c
+#define VK_MIN 0x14
+
+static int check_values(struct chk *c, uint64_t key_abs, const uint8_t *nk)
+{
+	uint32_t n = ib_get_le32(nk + 0x24), list = ib_get_le32(nk + 0x28);
+	if (!n)
+		return 0;
+	uint64_t len;
+	const uint8_t *l = cell_at(c, list, &len);
+	if (!l || len < (uint64_t)n * 4)
+		return bad(c, key_abs + 4 + 0x28, "the key's value list (offset 0x%" PRIx32 ", %" PRIu32
+			   " values) is not an allocated cell large enough", list, n);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t vo = ib_get_le32(l + 4 * i);
+		uint64_t vlen;
+		const uint8_t *vk = cell_at(c, vo, &vlen);
+		uint64_t field = (uint64_t)REGF_SIZE + list + 4 + 4 * i;
+		if (!vk || vlen < VK_MIN || memcmp(vk, "vk", 2) != 0)
+			return bad(c, field, "value %" PRIu32 " of the key at byte 0x%" PRIx64 " (offset 0x%" PRIx32
+				   ") is not a value cell ('vk')", i, key_abs, vo);
+		uint16_t name_len = (uint16_t)(vk[2] | vk[3] << 8);
+		if ((uint64_t)VK_MIN + name_len > vlen)
+			return bad(c, (uint64_t)REGF_SIZE + vo + 4 + 2, "value name of %u bytes runs past its cell",
+				   name_len);
+		uint32_t dsize = ib_get_le32(vk + 4), doff = ib_get_le32(vk + 8);
+		bool inline_data = dsize & 0x80000000u;
+		dsize &= 0x7fffffffu;
+		uint64_t dlen;
+		if (!inline_data && dsize > 0 && !cell_at(c, doff, &dlen))
+			return bad(c, (uint64_t)REGF_SIZE + vo + 4 + 8,
+				   "the data of a value (offset 0x%" PRIx32 ", %" PRIu32 " bytes) is not an allocated cell",
+				   doff, dsize);
+	}
+	return 0;
+}
+
+static int check_key(struct chk *c, uint32_t rel, uint64_t from, unsigned depth);
+
+/* A subkey list: lf/lh (offset + hash), li (offsets), ri (lists of lists). */
+static int check_subkey_list(struct chk *c, uint32_t rel, uint64_t from, unsigned depth, uint32_t *count)
+{
+	uint64_t len;
+	const uint8_t *l = cell_at(c, rel, &len);
+	uint64_t abs = (uint64_t)REGF_SIZE + rel;
+	if (!l || len < 4)
+		return bad(c, from, "the subkey list (offset 0x%" PRIx32 ") is not an allocated cell", rel);
+	uint16_t n = (uint16_t)(l[2] | l[3] << 8);
+	bool pairs = !memcmp(l, "lf", 2) || !memcmp(l, "lh", 2);
+	bool li = !memcmp(l, "li", 2), ri = !memcmp(l, "ri", 2);
+	if (!pairs && !li && !ri)
+		return bad(c, abs + 4, "the subkey list has signature %02x %02x, not lf, lh, li or ri", l[0], l[1]);
+	size_t step = pairs ? 8 : 4;
+	if (4 + (uint64_t)n * step > len)
+		return bad(c, abs + 6, "the subkey list's %u entries run past its cell", n);
+	for (uint16_t i = 0; i < n; i++) {
+		uint32_t o = ib_get_le32(l + 4 + step * i);
+		uint64_t field = abs + 4 + 4 + step * i;
+		int r = ri ? check_subkey_list(c, o, field, depth, count) : check_key(c, o, field, depth + 1);
+		if (r < 0)
+			return -1;
+		if (!ri)
+			(*count)++;
+	}
+	return 0;
+}
+
+static int check_key(struct chk *c, uint32_t rel, uint64_t from, unsigned depth)
+{
+	uint64_t len, abs = (uint64_t)REGF_SIZE + rel;
+	const uint8_t *nk = cell_at(c, rel, &len);
+	if (!nk || len < NK_MIN || memcmp(nk, "nk", 2) != 0)
+		return bad(c, from, "offset 0x%" PRIx32 " does not name a key cell ('nk')", rel);
+	uint64_t bit = rel / 8;
+	if (c->visited[bit / 8] & (1u << (bit % 8)) || depth > 512)
+		return bad(c, from, "the key tree loops back to the key at byte 0x%" PRIx64, abs);
+	c->visited[bit / 8] |= (uint8_t)(1u << (bit % 8));
+	uint16_t name_len = (uint16_t)(nk[0x48] | nk[0x49] << 8);
+	if ((uint64_t)NK_MIN + name_len > len)
+		return bad(c, abs + 4 + 0x48, "key name of %u bytes runs past its cell", name_len);
+	if (check_values(c, abs, nk) < 0)
+		return -1;
+	uint32_t n = ib_get_le32(nk + 0x14), list = ib_get_le32(nk + 0x1c);
+	if (!n)
+		return 0;
+	uint32_t seen = 0;
+	if (check_subkey_list(c, list, abs + 4 + 0x1c, depth, &seen) < 0)
+		return -1;
+	if (seen != n)
+		return bad(c, abs + 4 + 0x14, "the key says it has %" PRIu32 " subkeys, its lists hold %" PRIu32, n,
+			   seen);
+	return 0;
+}
+
 int ib_hive_check(const char *path, const char *label, bool allow_dirty, struct ib_error *err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -161,8 +280,16 @@ int ib_hive_check(const char *path, const char *label, bool allow_dirty, struct 
 	c.p = map;
 	uint32_t bins = 0;
 	int r = check_base_block(&c, allow_dirty, &bins);
-	if (r == 0)
+	if (r == 0) {
+		c.bins_end = (uint64_t)REGF_SIZE + bins;
+		c.starts = ib_xcalloc(bins / 64 + 1, 1);
+		c.visited = ib_xcalloc(bins / 64 + 1, 1);
 		r = check_bins(&c, bins, ib_get_le32(c.p + 0x24));
+		if (r == 0)
+			r = check_key(&c, ib_get_le32(c.p + 0x24), 0x24, 0);
+		free(c.starts);
+		free(c.visited);
+	}
 	munmap(map, (size_t)c.size);
 	return r;
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "windows/hive.h"
+#include "tests/unit/support/fixtures.h"
 #include "tests/unit/support/hive.h"
 
 static const char *minimal;
@@ -322,11 +323,45 @@ static void test_corrupt(void **state)
 	struct ib_hive *h = open_ok(dirty, IB_HIVE_ALLOW_DIRTY);
 	ib_hive_close(h);
 
+	/* The key tree: pointers that do not land on a cell of their kind, found
+	 * before hivex would fail with "Bad address" in the middle of an edit. */
+	size_t root = 0x1000 + ib_get_le32(orig + 0x24);
+	assert_memory_equal(orig + root + 4, "nk", 2);
+	assert_true(ib_get_le32(orig + root + 4 + 0x14) > 0); /* the root has subkeys */
+	memcpy(b, orig, n);
+	ib_put_le32(b + root + 4 + 0x1c, ib_get_le32(orig + root + 4 + 0x1c) + 4);
+	_cleanup_free_ char *want4 = ib_xasprintf("SYSTEM hive at byte 0x%zx: the subkey list (offset", root + 4 + 0x1c);
+	expect_corrupt(f, b, n, want4);
+	memcpy(b, orig, n);
+	ib_put_le32(b + root + 4 + 0x14, ib_get_le32(orig + root + 4 + 0x14) + 1);
+	_cleanup_free_ char *want5 = ib_xasprintf("SYSTEM hive at byte 0x%zx: the key says it has", root + 4 + 0x14);
+	expect_corrupt(f, b, n, want5);
+	/* A subkey entry pointing at the root again: a loop. */
+	memcpy(b, orig, n);
+	size_t list = 0x1000 + ib_get_le32(orig + root + 4 + 0x1c);
+	ib_put_le32(b + list + 8, ib_get_le32(orig + 0x24));
+	expect_corrupt(f, b, n, "the key tree loops back to the key");
+
 	/* The untouched file passes, and hivex reads what our check passes. */
 	struct ib_error err = {0};
 	assert_int_equal(ib_hive_check(big, "SYSTEM", false, &err), 0);
 	free(orig);
 	free(b);
+}
+
+/* Real hives from the fixtures pass the check (test data we did not make). */
+static void test_fixture_hives_pass(void **state)
+{
+	(void)state;
+	static const char *const names[] = {"hives/minimal", "hives/rlenvalue_test_hive", "hives/special"};
+	for (size_t i = 0; i < IB_ARRAY_SIZE(names); i++) {
+		char path[4096];
+		if (!ut_shared_fixture(path, sizeof path, names[i], "a hive fixture"))
+			skip();
+		struct ib_error err = {0};
+		if (ib_hive_check(path, names[i], false, &err) < 0)
+			fail_msg("%s: %s", names[i], err.msg);
+	}
 }
 
 static void test_encode(void **state)
@@ -385,6 +420,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
+		cmocka_unit_test(test_fixture_hives_pass),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
