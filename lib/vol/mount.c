@@ -137,9 +137,10 @@ static int vol_open(struct ib_vol **out, const struct ib_vol_target *t, struct i
 	_cleanup_free_ char *name = ib_xasprintf("mnt-p%u", t->number);
 	v->mnt = ib_path_join(t->work_dir, name);
 	if (mkdir(v->mnt, 0700) < 0 && errno != EEXIST) {
-		int e = errno;
-		teardown(v, err);
-		return ib_fail_errno(err, -e, "cannot create the mount point %s", v->mnt);
+		/* The error names v->mnt: report it before teardown frees v. */
+		int r = ib_fail_errno(err, -errno, "cannot create the mount point %s", v->mnt);
+		teardown(v, NULL);
+		return r;
 	}
 	/* An empty directory in the work dir: the rm -rf of the work dir takes
 	 * it away, and the undo item of the mount (newer) runs first. */

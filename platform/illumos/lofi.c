@@ -223,8 +223,13 @@ int ib_illumos_attach(const struct ib_attach_req *req, struct ib_attachment *a, 
 		r = wait_node(a->parts[i].dev, err);
 	}
 	if (r < 0) {
+		/* Interrupted (SIGINT) while waiting for the nodes, the spawn helper
+		 * would refuse to run lofiadm -d and the mapping would leak: this is
+		 * cleanup, so run it. */
 		struct ib_error ignored = {0};
+		ib_cleanup_begin();
 		ib_illumos_lofi_unmap(a->disk, &ignored);
+		ib_cleanup_end();
 		ib_error_clear(&ignored);
 		ib_attachment_clear(a);
 		return -1;
