@@ -214,6 +214,62 @@ static int make_pipe(int p[2])
 	return 0;
 }
 
+/* ---- no orphans ----
+ * Every program we run joins one process group led by a small guard
+ * process, forked on first use. The guard holds the read end of a pipe whose
+ * write end only we hold: when we exit for any reason, SIGKILL included, the
+ * pipe reports EOF and the guard kills its whole group, so no qemu-img or
+ * mtools goes on writing after us. Portable POSIX (fork, setpgid, kill), so
+ * it works the same on illumos; Linux's PR_SET_PDEATHSIG would need code in
+ * the child, which posix_spawn cannot run. */
+static pid_t guard_pgid = -1;
+
+static void guard_main(int rd)
+{
+	/* Only the pipe stays open: the guard must keep nothing else alive. */
+	for (int fd = 0; fd < 1024; fd++)
+		if (fd != rd)
+			close(fd);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	char c;
+	while (read(rd, &c, 1) < 0 && errno == EINTR)
+		;
+	kill(0, SIGKILL); /* the group: every child left, then the guard itself */
+	_exit(0);
+}
+
+/* The guard's process group, or -1 when it cannot be had (then children
+ * simply stay in ours, as before). */
+static pid_t spawn_group(void)
+{
+	static bool tried;
+	if (tried)
+		return guard_pgid;
+	tried = true;
+	int p[2];
+	if (pipe(p) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		close(p[1]);
+		guard_main(p[0]);
+	}
+	setpgid(pid, pid); /* both sides, so it is set before anyone joins */
+	close(p[0]);
+	/* The write end must not leak into the programs we run. */
+	fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	guard_pgid = pid;
+	return guard_pgid;
+}
+
 static int start_child(const char *path, const char *const *argv, const struct ib_spawn_opts *opts,
 		       int out_w, int err_w, pid_t *pid)
 {
@@ -228,7 +284,13 @@ static int start_child(const char *path, const char *const *argv, const struct i
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigdefault(&attr, &all);
 	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+	pid_t group = spawn_group();
+	if (group > 0) {
+		posix_spawnattr_setpgroup(&attr, group);
+		flags |= POSIX_SPAWN_SETPGROUP;
+	}
+	posix_spawnattr_setflags(&attr, flags);
 
 	posix_spawn_file_actions_init(&fa);
 	if (opts->stdin_fd > 0)
