@@ -144,8 +144,7 @@ static void tool_checks(const char *const *tools, struct ib_checks *out)
 	for (const char *const *t = tools; *t; t++) {
 		_cleanup_free_ char *path = ib_which(*t);
 		if (!path) {
-			const char *pkg = ib_tool_package(*t);
-			_cleanup_free_ char *remedy = ib_xasprintf("install the Debian package %s", pkg ? pkg : "?");
+			_cleanup_free_ char *remedy = ib_tool_remedy(*t);
 			ib_checks_add(out, "tools", *t, IB_CHECK_FAIL, remedy, "not found in PATH");
 			continue;
 		}

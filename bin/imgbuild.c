@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "platform/platform.h"
 #include "core/error.h"
 #include "core/version.h"
 
@@ -37,6 +38,9 @@ int main(int argc, char **argv)
 		return IB_EXIT_INPUT;
 	}
 	const char *cmd = argv[1];
+	/* The platform (host, or IMGBUILD_PLATFORM) decides how missing
+	 * programs are named: Debian packages, or illumos's base system and pkg. */
+	(void)ib_platform();
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		fputs(usage_main, stdout);
 		return 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "platform.h"
+#include "core/spawn.h"
 
 /* Linux (platform/linux/). */
 int ib_linux_attach(const struct ib_attach_req *req, struct ib_attachment *a, struct ib_error *err);
@@ -23,6 +24,8 @@ int ib_illumos_lofi_unmap(const char *dev, struct ib_error *err);
 int ib_illumos_unmount(const char *dir, struct ib_error *err);
 void ib_illumos_fuse_checks(const char *mountpoint, struct ib_checks *out);
 void ib_illumos_loop_checks(struct ib_checks *out);
+/* Remedies for missing programs in illumos terms (packages.c). */
+extern const struct ib_pkg_system ib_illumos_pkg_system;
 
 /* Shared helpers (platform/platform.c). */
 void ib_sleep_ms(long ms);

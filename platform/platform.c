@@ -34,7 +34,21 @@ static int parse_kind(const char *name)
 	return -1;
 }
 
+/* Missing programs are named in the chosen system's package terms. */
+static enum ib_platform_kind with_packages(enum ib_platform_kind k)
+{
+	ib_tools_set_system(k == IB_PLATFORM_ILLUMOS ? &ib_illumos_pkg_system : NULL);
+	return k;
+}
+
+static enum ib_platform_kind choose_platform(void);
+
 enum ib_platform_kind ib_platform(void)
+{
+	return with_packages(choose_platform());
+}
+
+static enum ib_platform_kind choose_platform(void)
 {
 	if (selected >= 0)
 		return (enum ib_platform_kind)selected;

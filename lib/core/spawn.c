@@ -123,6 +123,10 @@ static int fail_not_found(struct ib_error *err, const char *argv0)
 	if (pkg)
 		return ib_fail(err, IB_EXIT_ENV, "%s: program not found in PATH (install the Debian package %s)",
 			       prog_name(argv0), pkg);
+	if (ib_tools_system()->remedy) {
+		_cleanup_free_ char *remedy = ib_tool_remedy(prog_name(argv0));
+		return ib_fail(err, IB_EXIT_ENV, "%s: program not found in PATH (%s)", prog_name(argv0), remedy);
+	}
 	return ib_fail(err, IB_EXIT_ENV, "%s: program not found in PATH", prog_name(argv0));
 }
 

@@ -38,6 +38,21 @@ void ib_spawn_result_free(struct ib_spawn_result *r);
 char *ib_which(const char *prog);
 /* The Debian package that provides prog, or NULL if unknown. */
 const char *ib_tool_package(const char *prog);
+
+/* How a missing program is installed on this system: Debian's apt-get by
+ * default; platform code installs another (illumos: pkg, the base system). */
+struct ib_pkg_system {
+	const char *name;    /* "Debian" */
+	const char *install; /* "apt-get install" */
+	/* The whole remedy for a missing program (malloc'd); NULL: from the
+	 * Debian table. */
+	char *(*remedy)(const char *prog);
+};
+void ib_tools_set_system(const struct ib_pkg_system *s); /* NULL: Debian */
+const struct ib_pkg_system *ib_tools_system(void);
+/* "install the Debian package mtools (apt-get install mtools)", or the
+ * installed system's words. Malloc'd. */
+char *ib_tool_remedy(const char *prog);
 /* Check that every program in progs (NULL-terminated) is in PATH. Reports all
  * missing ones at once in err (exit code 3) and returns -1 if any is missing. */
 int ib_tools_check(const char *const *progs, struct ib_error *err);

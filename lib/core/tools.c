@@ -36,8 +36,33 @@ static const struct tool_pkg tool_pkgs[] = {
 	{"sha256sum", "coreutils"},  {"cabextract", "cabextract"},  {"wimlib-imagex", "wimtools"},
 };
 
+static const struct ib_pkg_system debian = {.name = "Debian", .install = "apt-get install"};
+static const struct ib_pkg_system *pkg_system = &debian;
+
+void ib_tools_set_system(const struct ib_pkg_system *s)
+{
+	pkg_system = s ? s : &debian;
+}
+
+const struct ib_pkg_system *ib_tools_system(void)
+{
+	return pkg_system;
+}
+
+char *ib_tool_remedy(const char *prog)
+{
+	if (pkg_system->remedy)
+		return pkg_system->remedy(prog);
+	const char *pkg = ib_tool_package(prog);
+	if (!pkg)
+		return ib_xasprintf("install %s (no known %s package provides it)", prog, pkg_system->name);
+	return ib_xasprintf("install the %s package %s (%s %s)", pkg_system->name, pkg, pkg_system->install, pkg);
+}
+
 const char *ib_tool_package(const char *prog)
 {
+	if (pkg_system != &debian)
+		return NULL; /* the table below names Debian packages */
 	if (!prog)
 		return NULL;
 	const char *base = strrchr(prog, '/');
@@ -131,7 +156,9 @@ int ib_tools_check(const char *const *progs, struct ib_error *err)
 			ib_buf_puts(&list, ", ");
 		else
 			first = progs[i];
-		if (pkg)
+		if (pkg_system != &debian)
+			ib_buf_puts(&list, progs[i]);
+		else if (pkg)
 			ib_buf_printf(&list, "%s (Debian package %s)", progs[i], pkg);
 		else
 			ib_buf_printf(&list, "%s (no known Debian package)", progs[i]);
@@ -152,7 +179,10 @@ int ib_tools_check(const char *const *progs, struct ib_error *err)
 	}
 
 	int ret = 0;
-	if (nmissing == 1 && npkgs == 1)
+	if (pkg_system != &debian && nmissing) {
+		_cleanup_free_ char *remedy = ib_tool_remedy(first);
+		ret = ib_fail(err, IB_EXIT_ENV, "%s not found in PATH (%s)", nmissing == 1 ? first : list.s, remedy);
+	} else if (nmissing == 1 && npkgs == 1)
 		ret = ib_fail(err, IB_EXIT_ENV, "%s: program not found in PATH (install the Debian package %s: apt-get install%s)",
 			      first, ib_tool_package(first), install.s);
 	else if (nmissing == 1)

@@ -213,6 +213,7 @@ struct check {
 	struct ib_buf others;    /* names of the other differing structs */
 	size_t compared, differing;
 	bool vnode_seen;
+	uint64_t vnode_size;
 };
 
 /* Compare one struct; 0 (compared or absent) or -1. */
@@ -232,8 +233,10 @@ static int check_struct(struct check *ck, const char *name, struct ib_error *err
 		return r < 0 ? -1 : 0;
 	}
 	ck->compared++;
-	if (!strcmp(name, "vnode"))
+	if (!strcmp(name, "vnode")) {
 		ck->vnode_seen = true;
+		ck->vnode_size = m.size;
+	}
 	struct ib_buf *rep = ck->differing ? NULL : &ck->first;
 	if (ib_ctf_compare_struct(&m, &k, rep)) {
 		if (ck->differing++)
@@ -329,8 +332,21 @@ static int run_check(struct check *ck, const char *const *kernel_paths, struct i
 	if (notes)
 		ib_buf_printf(notes, "compared %zu structs defined by both %s and the kernel; %zu differ\n",
 			      ck->compared, ck->module_path, ck->differing);
-	if (!ck->differing)
+	if (!ck->differing) {
+		/* The passing case says what it compared, first (check shows line 1). */
+		if (notes && ck->vnode_seen) {
+			struct ib_buf b = {0};
+			ib_buf_printf(&b,
+				      "struct vnode: %llu bytes, same layout as the kernel's (%zu struct%s the module "
+				      "shares with the kernel compared, none differ)\n",
+				      (unsigned long long)ck->vnode_size, ck->compared, ck->compared == 1 ? "" : "s");
+			if (notes->len)
+				ib_buf_append(&b, notes->s, notes->len);
+			ib_buf_free(notes);
+			*notes = b;
+		}
 		return 0;
+	}
 	return ib_fail(err, IB_EXIT_ENV,
 		       "fuse module %s was %s: the module was built for another illumos distribution; install the package built for this one%s%s%s",
 		       ck->module_path, ck->first.s, ck->others.len ? " (also different: " : "",

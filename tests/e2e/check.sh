@@ -135,6 +135,7 @@ if command -v cc >/dev/null && command -v objcopy >/dev/null && [ -f "$REPO/test
 	assert_matches "illumos: platform line" "^platform illumos, sysroot $T/ill-gate$" "$T/ill-gate.out"
 	assert_matches "illumos: lofiadm" "^ok +loop +lofiadm " "$T/ill-gate.out"
 	assert_matches "illumos: ABI ok" "^ok +fuse +fuse ABI \\(CTF\\)" "$T/ill-gate.out"
+	assert_matches "illumos: ABI ok names what it compared" "fuse ABI \\(CTF\\) +struct vnode: 216 bytes, same layout as the kernel's" "$T/ill-gate.out"
 	assert_matches "illumos: canary through lofi" "^ok +fuse +canary mount" "$T/ill-gate.out"
 
 	PATH=$SIM:$PATH IMGBUILD_SYSROOT=$T/ill-joyent check_run ill-joyent 3 --canary
