@@ -17,11 +17,12 @@
 #include "plan/plan.h"
 #include "platform/platform.h"
 #include "recipe/recipe.h"
+#include "vol/mount.h"
 #include "core/size.h"
 #include "core/spawn.h"
 
 static const char usage_check[] =
-	"usage: imgbuild check [RECIPE] [-o DIR] [--backend lib|mount] [--canary] [--json]\n"
+	"usage: imgbuild check [RECIPE] [-o DIR] [--backend lib|mount] [--canary] [--fix] [--json]\n"
 	"\n"
 	"Check the environment: the external programs imgbuild runs and their versions\n"
 	"(only those RECIPE needs, when given), loop devices (lofi on illumos), the FUSE\n"
@@ -32,6 +33,10 @@ static const char usage_check[] =
 	"\n"
 	"  -o, --output DIR      where the outputs would go (default: out)\n"
 	"  --backend NAME        the backend to check for (lib, mount)\n"
+	"  --fix                 release what dead builds left (mounts, ntfs-3g daemons, loop\n"
+	"                        or lofi devices anywhere; work dirs and temporary outputs in\n"
+	"                        DIR), saying what was released; without it they are listed\n"
+	"                        with the command that releases each\n"
 	"  --canary              also mount a tiny NTFS image with ntfs-3g, write and read\n"
 	"                        a file, and report the exact error of any step\n"
 	"  --set KEY=VALUE       override a recipe value\n"
@@ -42,9 +47,10 @@ struct check_opts {
 	struct cli cli;
 	const char *backend;
 	bool canary;
+	bool fix;
 };
 
-enum { OPT_JSON = 1000, OPT_BACKEND, OPT_SET, OPT_CANARY, OPT_PLATFORM };
+enum { OPT_JSON = 1000, OPT_BACKEND, OPT_SET, OPT_CANARY, OPT_PLATFORM, OPT_FIX };
 
 static int parse(int argc, char **argv, struct check_opts *o)
 {
@@ -52,7 +58,8 @@ static int parse(int argc, char **argv, struct check_opts *o)
 		{"output", required_argument, NULL, 'o'},     {"json", no_argument, NULL, OPT_JSON},
 		{"backend", required_argument, NULL, OPT_BACKEND}, {"set", required_argument, NULL, OPT_SET},
 		{"canary", no_argument, NULL, OPT_CANARY},    {"platform", required_argument, NULL, OPT_PLATFORM},
-		{"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
+		{"fix", no_argument, NULL, OPT_FIX},          {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	optind = 1;
 	opterr = 0;
@@ -78,6 +85,7 @@ static int parse(int argc, char **argv, struct check_opts *o)
 			o->cli.sets[o->cli.nsets++] = optarg;
 			break;
 		case OPT_CANARY: o->canary = true; break;
+		case OPT_FIX: o->fix = true; break;
 		case OPT_PLATFORM:
 			if (ib_platform_select(optarg, &err) < 0) {
 				fprintf(stderr, "imgbuild: %s\n", err.msg);
@@ -237,7 +245,7 @@ static void stale_checks(struct ib_checks *out)
 			continue;
 		dead++;
 		_cleanup_free_ char *remedy = ib_xasprintf(
-			"the next build with --backend mount releases it; or detach it: %s %s",
+			"imgbuild check --fix (or any build) releases it; or by hand: %s %s",
 			ib_platform() == IB_PLATFORM_ILLUMOS ? "lofiadm -d" : "losetup -d", d->dev);
 		ib_checks_add(out, "loop", "leftover devices", IB_CHECK_WARN, remedy,
 			      "%s (%s) left by build %ld (dead)", d->dev, d->file, d->pid);
@@ -246,6 +254,25 @@ static void stale_checks(struct ib_checks *out)
 		ib_checks_add(out, "loop", "leftover devices", IB_CHECK_OK, NULL,
 			      "no device left by a dead build (%zu attached by running builds)", l.list.n);
 	ib_attached_list_free(&l);
+	struct ib_stale_mount *m = NULL;
+	size_t nm = ib_mount_stale_mounts(&m);
+	for (size_t i = 0; i < nm; i++) {
+		_cleanup_free_ char *remedy =
+			ib_xasprintf("imgbuild check --fix releases it; or by hand: umount %s", m[i].dir);
+		ib_checks_add(out, "loop", "leftover mounts", IB_CHECK_WARN, remedy, "%s left by build %ld (dead)",
+			      m[i].dir, m[i].pid);
+	}
+	if (!nm)
+		ib_checks_add(out, "loop", "leftover mounts", IB_CHECK_OK, NULL, "no mount left by a dead build");
+	ib_stale_mounts_free(m, nm);
+}
+
+/* check --fix: what release_stale says, one line each. */
+static void say_released(void *ctx, const struct ib_event *ev)
+{
+	(void)ctx;
+	if (ev->kind == IB_EV_INFO && ev->title)
+		printf("fixed: %s\n", ev->title);
 }
 
 /* Without root the default backend needs no loop device and no FUSE. */
@@ -322,6 +349,13 @@ int ib_cmd_check(int argc, char **argv)
 			return IB_EXIT_INPUT;
 		}
 		tools = ib_plan_tools(p);
+	}
+	if (o.fix) {
+		/* Released first, so the checks below show what is left. */
+		struct ib_progress pr = {.event = say_released};
+		int n = ib_mount_release_stale(o.cli.out_dir ? o.cli.out_dir : "out", &pr);
+		if (!o.cli.json)
+			printf("fixed: %d thing%s released\n", n, n == 1 ? "" : "s");
 	}
 	bool strict = (o.backend && !strcmp(o.backend, "mount")) || geteuid() == 0;
 	struct ib_checks c = {0};

@@ -21,6 +21,17 @@ int ib_mount_backend_ready(struct ib_error *err);
  * release are reported, not fatal. */
 int ib_mount_release_stale(const char *out_dir, const struct ib_progress *progress);
 
+/* Mounts in the system's mount table that lie in the work dir of a build
+ * that is gone (any output directory): for `check` to list and the release
+ * above to unmount. */
+struct ib_stale_mount {
+	char *dir;      /* the mount point */
+	char *work_dir; /* the dead build's work dir holding it */
+	long pid;
+};
+size_t ib_mount_stale_mounts(struct ib_stale_mount **out);
+void ib_stale_mounts_free(struct ib_stale_mount *m, size_t n);
+
 /* path is a mount point: a directory on another device than its parent, or
  * a FUSE mount whose daemon is gone (ENOTCONN). */
 bool ib_is_mountpoint(const char *path);

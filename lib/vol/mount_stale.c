@@ -74,6 +74,66 @@ struct dead_dirs {
 	IB_VEC(char *) v;
 };
 
+/* Linux's mount table escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *o = s;
+	for (char *p = s; *p;) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' &&
+		    p[3] <= '7') {
+			*o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+			p += 4;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+}
+
+size_t ib_mount_stale_mounts(struct ib_stale_mount **out)
+{
+	*out = NULL;
+	bool illumos = ib_platform() == IB_PLATFORM_ILLUMOS;
+	_cleanup_free_ char *table = illumos ? ib_sysroot_path("/etc/mnttab") : ib_xstrdup("/proc/self/mounts");
+	FILE *f = fopen(table, "re");
+	if (!f)
+		return 0;
+	IB_VEC(struct ib_stale_mount) v = {0};
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		/* The mount point is the second field: tab-separated on illumos,
+		 * space-separated (escaped) on Linux. */
+		const char *sep = illumos ? "\t\n" : " \n";
+		char *save = NULL;
+		char *dev = strtok_r(line, sep, &save);
+		char *mnt = dev ? strtok_r(NULL, sep, &save) : NULL;
+		if (!mnt)
+			continue;
+		if (!illumos)
+			unescape_octal(mnt);
+		_cleanup_free_ char *slashed = ib_xasprintf("%s/", mnt);
+		long pid = ib_work_dir_pid(slashed);
+		_cleanup_free_ char *w = work_dir_of(slashed);
+		if (!pid || !w || !pid_gone(pid))
+			continue;
+		IB_VEC_PUSH(v, ((struct ib_stale_mount){.dir = ib_xstrdup(mnt), .work_dir = TAKE_PTR(w), .pid = pid}));
+	}
+	free(line);
+	fclose(f);
+	*out = v.v;
+	return v.n;
+}
+
+void ib_stale_mounts_free(struct ib_stale_mount *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(m[i].dir);
+		free(m[i].work_dir);
+	}
+	free(m);
+}
+
 static void add_dir(struct dead_dirs *d, char *dir)
 {
 	for (size_t i = 0; i < d->v.n; i++)
@@ -172,6 +232,14 @@ int ib_mount_release_stale(const char *out_dir, const struct ib_progress *progre
 	}
 	ib_error_clear(&err);
 	ib_attached_list_free(&l);
+	/* ...and those whose mount is still in the mount table (the device may
+	 * be gone already: a Linux loop device autoclears when the killed
+	 * daemon closes it), wherever their output directory is. */
+	struct ib_stale_mount *sm = NULL;
+	size_t nsm = ib_mount_stale_mounts(&sm);
+	for (size_t i = 0; i < nsm; i++)
+		add_dir(&dead, ib_xstrdup(sm[i].work_dir));
+	ib_stale_mounts_free(sm, nsm);
 	DIR *d = opendir(out_dir);
 	if (d) {
 		struct dirent *e;

@@ -171,6 +171,41 @@ for PLAT in linux illumos; do
 	assert_clean "$PLAT: after the next build"
 done
 
+# Reclaim everywhere: a mount build killed in one directory is listed by
+# `check` with the command that releases it, and released by `check --fix`,
+# or by a lib build into any other directory.
+PLAT=linux
+kill_mid_copy() { # OUT: a mount build killed while ntfs-3g is mounted
+	mkdir -p "$T/r/payload/data/bulk/many"
+	(cd "$T/r/payload/data/bulk/many" && seq -w 1 3000 | xargs touch)
+	start_build "$1"
+	wait_for mounted_in "$1" || fail "reclaim: the NTFS volume was never mounted"
+	kill -KILL "$BPID"
+	finish_build
+	deadpid=$BPID
+	rm -rf "$T/r/payload/data/bulk"
+	mounted_in "$1" || fail "reclaim: no mount left after SIGKILL (the fault did not happen)"
+}
+kill_mid_copy "$T/w/reclaim-a"
+"$IMGBUILD" check >"$T/check.out" 2>&1
+assert_matches "check lists the dead build's mount with the command" \
+	"leftover mounts +$T/w/reclaim-a/\\.imgbuild-small\\.$deadpid\\.work/mnt-p2 left by build $deadpid \\(dead\\)" "$T/check.out"
+assert_contains "check names the command" "umount $T/w/reclaim-a/.imgbuild-small.$deadpid.work/mnt-p2" "$T/check.out"
+"$IMGBUILD" check --fix -o "$T/w/reclaim-a" >"$T/fix.out" 2>&1
+assert_matches "check --fix says what it released" "^fixed: unmounted .*\\.imgbuild-small\\.$deadpid\\.work/mnt-p2" "$T/fix.out"
+mounted_in "$T/w/reclaim-a" && fail "check --fix left the mount"
+losetup -a | grep -qF "$T/w/reclaim-a/" && fail "check --fix left the loop device"
+rm -rf "$T/w/reclaim-a"
+kill_mid_copy "$T/w/reclaim-b"
+"$IMGBUILD" build "$R" -o "$T/w/reclaim-other" --json >"$T/build.json" 2>"$T/build.err"
+assert_eq "a lib build elsewhere: exit status" 0 "$?"
+assert_matches "a lib build elsewhere unmounts the dead build's mount" \
+	"\"unmounted [^\"]*reclaim-b/\\.imgbuild-small\\.$deadpid\\.work/mnt-p2, left by build $deadpid \\(dead\\)\"" "$T/build.json"
+mounted_in "$T/w/reclaim-b" && fail "a lib build elsewhere left the mount"
+losetup -a | grep -qF "$T/w/reclaim-b/" && fail "a lib build elsewhere left the loop device"
+rm -rf "$T/w/reclaim-b" "$T/w/reclaim-other"
+assert_clean "after check --fix and a lib build elsewhere"
+
 # A device left attached on purpose (no autoclear) to a file in a dead
 # build's work dir: released by the next build, which says so.
 PLAT=linux
