@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -227,6 +228,19 @@ static int make_pipe(int p[2])
  * it works the same on illumos; Linux's PR_SET_PDEATHSIG would need code in
  * the child, which posix_spawn cannot run. */
 static pid_t guard_pgid = -1;
+static int guard_fd = -1;
+
+/* At a normal exit: let the guard go (EOF), and reap it, so no zombie is
+ * left for a pid 1 that may never reap. */
+static void guard_release(void)
+{
+	if (guard_fd < 0)
+		return;
+	close(guard_fd);
+	guard_fd = -1;
+	while (waitpid(guard_pgid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
 
 static void guard_main(int rd)
 {
@@ -271,6 +285,8 @@ static pid_t spawn_group(void)
 	/* The write end must not leak into the programs we run. */
 	fcntl(p[1], F_SETFD, FD_CLOEXEC);
 	guard_pgid = pid;
+	guard_fd = p[1];
+	atexit(guard_release);
 	return guard_pgid;
 }
 
