@@ -75,3 +75,6 @@ clean:
 
 .PHONY: all deps test-build check run bench install clean
 .SECONDARY:
+
+# Fuzzing and static analysis (mk/fuzz.mk, mk/analyze.mk).
+-include mk/*.mk

@@ -2,12 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Install the Debian packages imgbuild needs to build, run and test, if any is
 # missing. Uses sudo when not root. Safe to run again: it does nothing when all
-# are present.
+# are present. --fuzz: the fuzzing toolchain instead (clang and its libFuzzer).
 set -eu
 
 PKGS="build-essential pkg-config libyaml-dev zlib1g-dev libssl-dev ntfs-3g ntfs-3g-dev
  libcmocka-dev dosfstools mtools qemu-utils gdisk fdisk util-linux libhivex-dev libhivex-bin libelf-dev libarchive-dev binutils
  fuse3 mount time python3"
+if [ "${1:-}" = --fuzz ]; then
+	PKGS="clang libclang-rt-14-dev"
+fi
 
 missing=""
 for p in $PKGS; do

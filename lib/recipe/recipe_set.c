@@ -95,6 +95,10 @@ static int apply_one(struct rctx *c, struct rnode *root, size_t idx)
 			goto fail;
 		}
 	}
+	if (!slot) { /* a key with no part: refused above, kept impossible here */
+		rctx_error_at(c, &at, NULL, "empty key");
+		goto fail;
+	}
 	rnode_free(*slot);
 	*slot = val;
 	return 0;

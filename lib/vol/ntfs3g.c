@@ -463,7 +463,7 @@ int ib_repro_ntfs_restamp(const char *image, uint64_t offset, uint64_t size, uin
 {
 	struct ib_vol_target t = {.image = image, .offset = offset, .size = size, .sector_size = sector_size};
 	struct ib_vol *v = NULL;
-	if (vol_open(&v, &t, err) < 0)
+	if (vol_open(&v, &t, err) < 0 || !v)
 		return -1;
 	ntfs_volume *vol = v->vol;
 	const struct timespec ts = {.tv_sec = (time_t)epoch};

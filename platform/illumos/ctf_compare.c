@@ -67,8 +67,9 @@ static void describe(struct ib_buf *b, const struct ib_ctf_struct *s, const stru
 	bool first = true;
 	size_t extra = 0;
 	struct ib_buf tmp = { 0 };
-	if (moved)
-		put_off(&tmp, &first, member_named(s, moved));
+	const struct ib_ctf_member *mm = moved ? member_named(s, moved) : NULL;
+	if (mm) /* moved is in both structs by construction; checked all the same */
+		put_off(&tmp, &first, mm);
 	for (size_t i = 0; i < s->nmembers; i++) {
 		if (member_named(other, s->members[i].name))
 			continue;
