@@ -122,6 +122,25 @@ setup_tmp() {
 	chown -R "$NOBODY:$NOBODY" "$T/w" "$T/home"
 	UNPRIV=(setpriv --reuid="$NOBODY" --regid="$NOBODY" --clear-groups
 		env -u MTOOLS_SKIP_CHECK -u TZ HOME="$T/home" TMPDIR="$T/w/tmp" LC_ALL=C LANG=)
+	stage_repo_if_unreachable
+}
+
+# A clone in root's 0700 home (or any tree the unprivileged user cannot
+# enter): the tests then run on a world-readable copy of what they use (the
+# binary, the recipes, the test data, the simulated illumos) in $T/repo.
+stage_repo_if_unreachable() {
+	"${UNPRIV[@]}" test -x "$IMGBUILD" -a -r "$E2E/lib.sh" 2>/dev/null && return 0
+	mkdir -p "$T/repo/tests" "$T/repo/lib"
+	cp -a "$REPO/recipes" "$T/repo/" &&
+		cp -a "$REPO/tests/e2e" "$REPO/tests/fixtures" "$REPO/tests/sim" "$REPO/tests/ctf" "$T/repo/tests/" &&
+		cp -a "$REPO/lib/core" "$T/repo/lib/" &&
+		cp "$IMGBUILD" "$T/repo/imgbuild" || die "cannot stage a copy of the repository in $T/repo"
+	chmod -R a+rX "$T/repo"
+	log "the unprivileged user cannot reach $REPO: the tests use a copy in $T/repo"
+	REPO=$T/repo
+	E2E=$REPO/tests/e2e
+	IMGBUILD=$REPO/imgbuild
+	FAKE_TOOL=$REPO/tests/fixtures/bin/fake-tool
 }
 
 # Run a command as uid/gid 65534 with no supplementary groups and no
@@ -657,6 +676,18 @@ fake_tool() {
 # without_tools "TOOL..." CMD...: run CMD in a private mount namespace where
 # each TOOL's file is covered by /dev/null (not a regular file, so not a
 # program): missing however imgbuild looks for it (PATH, then the sbin dirs).
+# need_private_mounts: SKIP (with the reason) where a private mount namespace
+# with bind mounts cannot be made (a chroot whose root is not a mount point,
+# a container without CAP_SYS_ADMIN).
+private_mounts_ok() { # sets PRIVATE_MOUNTS_WHY when not
+	command -v unshare >/dev/null || { PRIVATE_MOUNTS_WHY="no unshare"; return 1; }
+	PRIVATE_MOUNTS_WHY=$(unshare --mount --propagation private sh -c 'mount --bind /dev/null /dev/null' 2>&1) &&
+		return 0
+	PRIVATE_MOUNTS_WHY="cannot make a private mount namespace to hide programs in (unshare -m, mount --bind: ${PRIVATE_MOUNTS_WHY:-failed})"
+	return 1
+}
+need_private_mounts() { private_mounts_ok || skip "$PRIVATE_MOUNTS_WHY"; }
+
 without_tools() {
 	local tools=$1 t d f covers=()
 	shift

@@ -9,6 +9,7 @@
 need_root
 need_imgbuild
 need setpriv unshare "$PY"
+need_private_mounts
 [ -x "$FAKE_TOOL" ] || die "missing $FAKE_TOOL"
 setup_tmp
 stage_recipe small

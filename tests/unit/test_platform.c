@@ -347,6 +347,10 @@ static char *sim_sysroot(const char *name, const char *abi)
 	_cleanup_free_ char *objcopy = ib_which("objcopy");
 	if (access(tool, X_OK) < 0 || !cc || !objcopy)
 		return NULL;
+	/* sim-mksysroot builds its CTF from the shared struct vnode fixtures. */
+	char fx[4096];
+	if (!ut_shared_fixture(fx, sizeof fx, "illumos/vnode.h.struct-illumos-gate", "the struct vnode fixture"))
+		return NULL;
 	char *root = ib_xasprintf("%s/%s", tmpdir, name);
 	ib_rm_rf(root);
 	const char *argv[] = {tool, root, "--fuse-abi", abi, NULL};
