@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "customise.h"
+#include "windows/guesttools.h"
 #include "windows/inf.h"
 #include "windows/inject.h"
 
@@ -34,6 +35,77 @@ static int check_path(const struct ib_plan *p, const char *what, const char *pat
 			    dir_ok && file_ok ? "a folder or an ISO file" : dir_ok ? "a folder" : "a file");
 		return -1;
 	}
+	return 0;
+}
+
+static bool ends_iso(const char *p)
+{
+	size_t n = strlen(p);
+	return n > 4 && !strcasecmp(p + n - 4, ".iso");
+}
+
+/* A named guest tool (qemu-ga, spice, vmware-tools): where it comes from
+ * (src:, or the virtio-win ISO under drivers:), checked to be there and to
+ * be the installer it claims to be, now, before anything is written. */
+static int named_tool(const struct ib_plan *p, const struct ib_windows_spec *w, const struct ib_win_tool_entry *te,
+		      struct ib_win_tool_spec *out, struct ib_diags *d)
+{
+	const struct ib_win_named_tool *nt = ib_win_named_tool(te->name);
+	if (!nt) {
+		ib_diag_add(d, IB_SEV_ERROR, &te->name_loc, NULL, "unknown guest tool '%s': the named tools are %s",
+			    te->name, ib_win_named_tool_names());
+		return -1;
+	}
+	const char *src = te->src;
+	const struct ib_loc *at = te->src ? &te->src_loc : &te->loc;
+	for (size_t i = 0; !src && nt->from_driver_iso && i < w->ndrivers; i++)
+		if (ends_iso(w->drivers[i].path))
+			src = w->drivers[i].path;
+	if (!src) {
+		ib_diag_add(d, IB_SEV_ERROR, &te->loc, NULL,
+			    "guest tool %s: give src: (its installer, or %s)%s", nt->name, nt->iso_name,
+			    nt->from_driver_iso ? ", or list the virtio-win ISO under drivers:" : "");
+		return -1;
+	}
+	if (check_path(p, "guest tool", src, at, false, true, d) < 0)
+		return -1;
+	_cleanup_free_ char *host = ib_path_join(p->recipe->dir, src);
+	struct ib_error err = {0};
+	*out = (struct ib_win_tool_spec){.loc = te->loc, .kind = (int)nt->kind, .name = nt->name};
+	if (ends_iso(src)) {
+		/* Every architecture's installer that the ISO should hold: the
+		 * one for the Windows found is chosen at build time. */
+		for (int a = 0; a < 3; a++) {
+			const char *m = nt->iso_member[a];
+			if (!m)
+				continue;
+			uint8_t head[4096];
+			size_t got = 0;
+			int r = ib_win_iso_head(host, m, head, sizeof head, &got, &err);
+			if (r == 0 && a == IB_WIN_ARCH_AMD64)
+				r = ib_fail(&err, IB_EXIT_INPUT, "%s (%s) has no %s", src, nt->iso_name, m);
+			if (r == 1) {
+				_cleanup_free_ char *what = ib_xasprintf("%s on %s", m, src);
+				r = ib_win_installer_check(what, head, got, nt->kind, &err) < 0 ? -1 : 0;
+			}
+			if (r < 0) {
+				ib_diag_add(d, IB_SEV_ERROR, at, NULL, "guest tool %s: %s", nt->name, err.msg);
+				ib_error_clear(&err);
+				return -1;
+			}
+		}
+		out->iso = src;
+		out->iso_member = nt->iso_member;
+		out->args = te->args ? te->args : nt->iso_args;
+		return 0;
+	}
+	if (ib_win_installer_check_file(host, nt->kind, &err) < 0) {
+		ib_diag_add(d, IB_SEV_ERROR, at, NULL, "guest tool %s: %s", nt->name, err.msg);
+		ib_error_clear(&err);
+		return -1;
+	}
+	out->src = src;
+	out->args = te->args ? te->args : nt->file_args;
 	return 0;
 }
 
@@ -101,12 +173,20 @@ int ib_plan_windows(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags 
 		if (check_path(p, "driver path", e->path, &e->path_loc, true, true, d) == 0)
 			check_infs(p, e, d);
 	}
-	for (size_t i = 0; i < w->nguest_tools; i++)
-		check_path(p, "guest tool", w->guest_tools[i].src, &w->guest_tools[i].src_loc, false, true, d);
+	struct ib_win_tool_spec *tools = ib_xcalloc(w->nguest_tools + 1, sizeof(*tools));
+	for (size_t i = 0; i < w->nguest_tools; i++) {
+		const struct ib_win_tool_entry *te = &w->guest_tools[i];
+		if (te->name)
+			named_tool(p, w, te, &tools[i], d);
+		else if (check_path(p, "guest tool", te->src, &te->src_loc, false, true, d) == 0)
+			tools[i] = (struct ib_win_tool_spec){.src = te->src, .args = te->args, .loc = te->loc};
+	}
 	if (w->service_wrapper)
 		check_path(p, "service_wrapper", w->service_wrapper, &w->wrapper_loc, false, true, d);
-	if (ib_diags_errors(d) != before)
+	if (ib_diags_errors(d) != before) {
+		free(tools);
 		return -1;
+	}
 
 	struct ib_win_spec *spec = ib_xcalloc(1, sizeof(*spec));
 	struct ib_win_driver_spec *drv = ib_xcalloc(w->ndrivers + 1, sizeof(*drv));
@@ -116,10 +196,6 @@ int ib_plan_windows(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags 
 						     .n_select = w->drivers[i].nselect,
 						     .boot_critical = w->drivers[i].boot_critical,
 						     .loc = w->drivers[i].loc};
-	struct ib_win_tool_spec *tools = ib_xcalloc(w->nguest_tools + 1, sizeof(*tools));
-	for (size_t i = 0; i < w->nguest_tools; i++)
-		tools[i] = (struct ib_win_tool_spec){
-			.src = w->guest_tools[i].src, .args = w->guest_tools[i].args, .loc = w->guest_tools[i].loc};
 	struct ib_win_reg_spec *regs = ib_xcalloc(w->nregistry + 1, sizeof(*regs));
 	for (size_t i = 0; i < w->nregistry; i++) {
 		const struct ib_win_reg_entry *e = &w->registry[i];

@@ -204,6 +204,7 @@ static void free_windows(struct ib_windows_spec *w)
 	}
 	free(w->drivers);
 	for (size_t i = 0; w->guest_tools && i < w->nguest_tools; i++) {
+		free(w->guest_tools[i].name);
 		free(w->guest_tools[i].src);
 		free(w->guest_tools[i].args);
 	}

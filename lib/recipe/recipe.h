@@ -44,9 +44,10 @@ struct ib_win_driver_entry {
 };
 
 struct ib_win_tool_entry {
-	char *src;  /* the installer on the host */
+	char *name; /* a named tool (qemu-ga, spice, vmware-tools), or NULL */
+	char *src;  /* the installer (or, for a named tool, its ISO) on the host; may be NULL for a named tool */
 	char *args; /* may be NULL */
-	struct ib_loc loc, src_loc, args_loc;
+	struct ib_loc loc, name_loc, src_loc, args_loc;
 };
 
 struct ib_win_reg_entry {

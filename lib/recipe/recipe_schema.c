@@ -539,6 +539,43 @@ static int p_drivers(struct rctx *c, const struct rnode *key, const struct rnode
 	return r;
 }
 
+/* guest_tools: each item a tool's name (qemu-ga) or a mapping { src, args }
+ * / { name, src, args }. */
+static const struct rtable tool_table;
+static int p_tools(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		   const struct rfield *f)
+{
+	(void)key;
+	struct ib_windows_spec *w = base;
+	struct ib_win_tool_entry *arr = ib_xcalloc(v->n ? v->n : 1, sizeof(*arr));
+	memcpy(at_off(base, f->off), &arr, sizeof(arr));
+	w->nguest_tools = v->n;
+	int r = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct rnode *item = v->items[i];
+		struct ib_win_tool_entry *t = &arr[i];
+		if (item->kind == RN_MAP) {
+			walk(c, &tool_table, item, t);
+			if (!t->name && !t->src) {
+				rctx_error(c, item, "e.g. { src: tools/qemu-ga-x86_64.msi, args: /qn } or qemu-ga",
+					   "a guest_tools entry needs src: (an installer) or name: (a named tool)");
+				r = -1;
+			}
+			continue;
+		}
+		if (item->kind != RN_SCALAR || rnode_is_null(item) || !*item->value) {
+			rctx_error(c, item, "e.g. qemu-ga, or { src: tools/setup.exe, args: /S }",
+				   "expected a tool's name or a mapping for an item of 'guest_tools', found %s",
+				   item->kind == RN_SCALAR && !rnode_is_null(item) ? "an empty string" : rnode_kind_name(item));
+			r = -1;
+			continue;
+		}
+		t->name = ib_xstrdup(item->value);
+		t->loc = t->name_loc = rctx_loc(c, item);
+	}
+	return r;
+}
+
 /* ---- tables ---- */
 
 #define ROW(T, k, kind, fn, member, arg, req, def, locm)                                    \
@@ -590,13 +627,11 @@ static const struct rfield driver_rows[] = {
 static const struct rtable driver_table = TABLE("a drivers entry", driver_rows, struct ib_win_driver_entry, loc);
 
 static const struct rfield tool_rows[] = {
-	ROW(struct ib_win_tool_entry, "src", RK_SCALAR, p_str, src, NULL, true, NULL, src_loc),
+	ROW(struct ib_win_tool_entry, "name", RK_SCALAR, p_str, name, NULL, false, NULL, name_loc),
+	ROW(struct ib_win_tool_entry, "src", RK_SCALAR, p_str, src, NULL, false, NULL, src_loc),
 	ROW(struct ib_win_tool_entry, "args", RK_SCALAR, p_str, args, NULL, false, NULL, args_loc),
 };
 static const struct rtable tool_table = TABLE("a guest_tools entry", tool_rows, struct ib_win_tool_entry, loc);
-static const struct rseq tools_seq = {
-	&tool_table, sizeof(struct ib_win_tool_entry), offsetof(struct ib_windows_spec, nguest_tools), 0
-};
 
 static const struct rfield reg_rows[] = {
 	ROW(struct ib_win_reg_entry, "hive", RK_SCALAR, p_reg_hive, hive, NULL, true, NULL, hive_loc),
@@ -616,7 +651,7 @@ static const struct rstrlist first_boot_list = { offsetof(struct ib_windows_spec
 						 "each item is one cmd.exe command line" };
 static const struct rfield windows_rows[] = {
 	ROW(struct ib_windows_spec, "drivers", RK_SEQ, p_drivers, drivers, NULL, false, NULL, drivers_loc),
-	ROW(struct ib_windows_spec, "guest_tools", RK_SEQ, p_seq, guest_tools, &tools_seq, false, NULL,
+	ROW(struct ib_windows_spec, "guest_tools", RK_SEQ, p_tools, guest_tools, NULL, false, NULL,
 	    guest_tools_loc),
 	ROW(struct ib_windows_spec, "first_boot", RK_SEQ, p_strlist, first_boot, &first_boot_list, false, NULL,
 	    first_boot_loc),

@@ -3,6 +3,7 @@
  * built with '\n' and written with CRLF: cmd.exe misparses labels and
  * blocks in LF-only batch files. */
 #include "firstboot.h"
+#include "guesttools.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -146,8 +147,33 @@ static bool ends_ci(const char *s, const char *suf)
 	return n >= m && !strcasecmp(s + n - m, suf);
 }
 
+/* A named tool from an ISO: the installer for this Windows's architecture,
+ * extracted into work_dir/tool-N/ and checked again. *src: its host path. */
+static int tool_from_iso(const struct ib_win_spec *spec, const struct ib_win_detect *d, const struct ib_win_tool_spec *t,
+			 size_t n, const char *work_dir, char **src, struct ib_error *err)
+{
+	const char *m = t->iso_member[d->arch];
+	if (!m)
+		return ib_fail_at(err, IB_EXIT_INPUT, &t->loc, "guest tool %s: %s has no installer for %s Windows",
+				  t->name, t->iso, ib_win_arch_name(d->arch));
+	_cleanup_free_ char *iso = host_path(spec, t->iso);
+	_cleanup_free_ char *dir = ib_xasprintf("%s/tool-%zu", work_dir, n);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return ib_fail_errno(err, -errno, "cannot create %s", dir);
+	const char *slash = strrchr(m, '/');
+	char *dst = ib_xasprintf("%s/%s", dir, slash ? slash + 1 : m);
+	if (ib_win_iso_extract_file(iso, m, dst, err) < 0 ||
+	    ib_win_installer_check_file(dst, (enum ib_win_installer)t->kind, err) < 0) {
+		free(dst);
+		return -1;
+	}
+	*src = dst;
+	return 0;
+}
+
 static int build_steps(const struct ib_win_spec *spec, const struct ib_win_detect *d, const struct ib_win_pkgs *pkgs,
-		       const char *fb_vol, struct ib_win_files *files, struct steps *out, struct ib_error *err)
+		       const char *fb_vol, const char *work_dir, struct ib_win_files *files, struct steps *out,
+		       struct ib_error *err)
 {
 	/* pnputil /add-driver ... /install exists from Windows 10 1607 (build
 	 * 14393); earlier builds (10240, 10586, 6.x) only know -i -a. */
@@ -185,7 +211,13 @@ static int build_steps(const struct ib_win_spec *spec, const struct ib_win_detec
 	}
 	for (size_t i = 0; i < spec->n_guest_tools; i++) {
 		const struct ib_win_tool_spec *t = &spec->guest_tools[i];
-		_cleanup_free_ char *src = host_path(spec, t->src);
+		_cleanup_free_ char *src = NULL;
+		if (t->iso) {
+			if (tool_from_iso(spec, d, t, i, work_dir, &src, err) < 0)
+				return -1;
+		} else {
+			src = host_path(spec, t->src);
+		}
 		if (!is_file(src))
 			return ib_fail_at(err, IB_EXIT_INPUT, &t->loc, "guest tool %s: no such file", src);
 		const char *name = base_of(src);
@@ -444,7 +476,7 @@ int ib_win_firstboot_plan(const struct ib_win_spec *spec, const struct ib_win_de
 	rep->mechanism = "none";
 	_cleanup_free_ char *fb_vol = ib_win_volume_path(d->root, FB_WIN);
 	struct steps steps = {0};
-	int rc = build_steps(spec, d, pkgs, fb_vol, files, &steps, err);
+	int rc = build_steps(spec, d, pkgs, fb_vol, work_dir, files, &steps, err);
 	if (!rc && steps.list.n) {
 		enum ib_win_fb_mech m;
 		rc = choose(spec, d, pkgs, !spec->n_guest_tools && !spec->n_first_boot, &m, rep, err);

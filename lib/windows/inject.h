@@ -39,9 +39,15 @@ struct ib_win_driver_spec {
 
 /* One `guest_tools:` entry: a host file (.exe, .msi, .cmd/.bat) run once at first boot. */
 struct ib_win_tool_spec {
-	const char *src;
+	const char *src;  /* the installer; NULL when it comes from iso */
 	const char *args; /* may be NULL */
 	struct ib_loc loc;
+	/* A named tool taken from an ISO (lib/windows/guesttools.h): the member
+	 * for the detected architecture is extracted at build time. */
+	const char *iso;
+	const char *const *iso_member; /* by enum ib_win_arch */
+	int kind;                      /* enum ib_win_installer */
+	const char *name;              /* the named tool, or NULL */
 };
 
 /* One `registry:` entry. */

@@ -132,11 +132,14 @@ stage_repo_if_unreachable() {
 	"${UNPRIV[@]}" test -x "$IMGBUILD" -a -r "$E2E/lib.sh" 2>/dev/null && return 0
 	mkdir -p "$T/repo/tests" "$T/repo/lib"
 	cp -a "$REPO/recipes" "$T/repo/" &&
-		cp -a "$REPO/tests/e2e" "$REPO/tests/fixtures" "$REPO/tests/sim" "$REPO/tests/ctf" "$T/repo/tests/" &&
+		cp -a "$REPO/tests/e2e" "$REPO/tests/fixtures" "$REPO/tests/sim" "$REPO/tests/ctf" "$REPO/tests/recipes" \
+			"$T/repo/tests/" &&
 		cp -a "$REPO/lib/core" "$T/repo/lib/" &&
 		cp "$IMGBUILD" "$T/repo/imgbuild" || die "cannot stage a copy of the repository in $T/repo"
 	chmod -R a+rX "$T/repo"
 	log "the unprivileged user cannot reach $REPO: the tests use a copy in $T/repo"
+	# The fixtures stay where they are (root reads them), found as before.
+	export IMGBUILD_SHARED=${IMGBUILD_SHARED:-$(cd "$REPO/.." && pwd)/shared}
 	REPO=$T/repo
 	E2E=$REPO/tests/e2e
 	IMGBUILD=$REPO/imgbuild

@@ -224,5 +224,40 @@ HIVE
 ib_build "$R/gpo.yml" "$T/w/out-gpo"
 expect_build_rc 0
 grep -q 'DenyDeviceIDs' "$T/build.json" || fail "GPO on a non-boot driver: no warning in the report"
+
+log "5. named guest tools"
+restore_hives
+"$PY" -c 'import sys; b=bytearray(8192); b[0:8]=bytes([0xD0,0xCF,0x11,0xE0,0xA1,0xB1,0x1A,0xE1]); open(sys.argv[1],"wb").write(b)' \
+	"$R/tools/qemu-ga-ole.msi"
+tool_recipe() { # FILE GUEST_TOOLS_YAML
+	{
+		sed -n '1,/^      windows:/p' "$R/win.yml"
+		echo "        drivers: [ drivers/viostor ]"
+		echo "        guest_tools:"
+		echo "$2"
+		echo "outputs: [ { format: raw } ]"
+	} >"$1"
+	chown -R "$NOBODY:$NOBODY" "$R"
+}
+tool_recipe "$R/tool.yml" "          - { name: qemu-ga, src: tools/qemu-ga-ole.msi }"
+if build_and_mount "$R/tool.yml"; then
+	step=$(tr -d '\r' <"$M"/Windows/Setup/imgbuild/steps/*-tool-qemu-ga-ole.msi.cmd 2>/dev/null)
+	[[ $step == *'msiexec.exe /i "%SystemRoot%\Setup\imgbuild\tools\qemu-ga-ole.msi" /qn /norestart'* ]] ||
+		fail "named qemu-ga: the step does not install the MSI quietly: $step"
+	done_mount
+fi
+line=$(($(sed -n '1,/^      windows:/p' "$R/win.yml" | wc -l) + 3))
+tool_recipe "$R/tool-bad.yml" "          - { name: qemu-ga, src: tools/qemu-ga-x86_64.msi }"
+(cd "$T/w" && run_unpriv "$IMGBUILD" plan "$R/tool-bad.yml") >/dev/null 2>"$T/err.txt"
+assert_eq "named tool, not an MSI: exit" 2 "$?"
+assert_matches "named tool, not an MSI: located" "tool-bad\.yml:$line:[0-9]+: error: .*not a Windows Installer package" "$T/err.txt"
+tool_recipe "$R/tool-unknown.yml" "          - qemu-agent"
+(cd "$T/w" && run_unpriv "$IMGBUILD" plan "$R/tool-unknown.yml") >/dev/null 2>"$T/err.txt"
+assert_eq "unknown named tool: exit" 2 "$?"
+assert_matches "unknown named tool: located, listing the names" "tool-unknown\.yml:$line:[0-9]+: error: unknown guest tool 'qemu-agent': the named tools are qemu-ga, spice, vmware-tools" "$T/err.txt"
+tool_recipe "$R/tool-nosrc.yml" "          - qemu-ga"
+(cd "$T/w" && run_unpriv "$IMGBUILD" plan "$R/tool-nosrc.yml") >/dev/null 2>"$T/err.txt"
+assert_eq "qemu-ga without a source: exit" 2 "$?"
+assert_contains "qemu-ga without a source: the remedy" "list the virtio-win ISO under drivers:" "$T/err.txt"
 restore_hives
 finish
