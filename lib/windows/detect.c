@@ -4,7 +4,11 @@
  * CurrentVersion, cmd.exe's PE machine, the Setup state keys). */
 #include "detect.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "regplan.h"
@@ -39,6 +43,84 @@ static int has(struct ib_ntfs_files *f, const char *root, const char *rel, bool 
 
 /* The system root: a candidate directory with System32, System32/config and
  * System32/cmd.exe. */
+/* want holds System32, System32\config and System32\cmd.exe: 1 (*real set),
+ * 0, -1. */
+static int root_ok(struct ib_ntfs_files *f, const char *want, char **real, struct ib_error *err)
+{
+	bool dir = false;
+	int r = ib_ntfs_files_resolve(f, want, real, &dir, err);
+	if (r < 0)
+		return -1;
+	if (r == 0 || !dir)
+		return 0;
+	int a = has(f, *real, "System32", true, err), b = a == 1 ? has(f, *real, "System32/config", true, err) : 0,
+	    c = b == 1 ? has(f, *real, "System32/cmd.exe", false, err) : 0;
+	if (a < 0 || b < 0 || c < 0)
+		return -1;
+	return c == 1;
+}
+
+char *ib_win_boot_ini_root(const char *text)
+{
+	bool in_loader = false;
+	for (const char *line = text; line && *line;) {
+		const char *end = line + strcspn(line, "\r\n");
+		while (line < end && (*line == ' ' || *line == '\t'))
+			line++;
+		if (*line == '[')
+			in_loader = !strncasecmp(line, "[boot loader]", 13);
+		else if (in_loader && !strncasecmp(line, "default", 7)) {
+			const char *eq = memchr(line, '=', (size_t)(end - line));
+			const char *paren = NULL;
+			for (const char *p = eq ? eq : end; p < end; p++)
+				if (*p == ')')
+					paren = p;
+			if (paren && paren + 1 < end && paren[1] == '\\') {
+				const char *s = paren + 1, *e = end;
+				while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+					e--;
+				char *out = ib_xstrndup(s, (size_t)(e - s));
+				for (char *c = out; *c; c++)
+					if (*c == '\\')
+						*c = '/';
+				return out;
+			}
+		}
+		line = *end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Old multi-boot images (NT 5.x) may keep Windows in a folder of any name,
+ * named by \boot.ini's default= entry. */
+static int boot_ini_candidate(struct ib_ntfs_files *f, char **want, struct ib_error *err)
+{
+	*want = NULL;
+	_cleanup_free_ char *real = NULL;
+	bool dir = false;
+	int r = ib_ntfs_files_resolve(f, "/boot.ini", &real, &dir, err);
+	if (r <= 0 || dir)
+		return r < 0 ? -1 : 0;
+	const char *tmpdir = getenv("TMPDIR");
+	_cleanup_free_ char *host = ib_xasprintf("%s/imgbuild-boot.ini.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	int fd = mkstemp(host);
+	if (fd < 0)
+		return 0; /* no scratch space: the fallback is best effort */
+	close(fd);
+	uint64_t size = 0;
+	r = ib_ntfs_files_read(f, real, host, &size, err);
+	FILE *fp = r == 0 && size < 65536 ? fopen(host, "re") : NULL;
+	if (fp) {
+		char *z = ib_xcalloc(1, (size_t)size + 1);
+		if (fread(z, 1, (size_t)size, fp) == size)
+			*want = ib_win_boot_ini_root(z);
+		free(z);
+		fclose(fp);
+	}
+	unlink(host);
+	return r < 0 ? -1 : 0;
+}
+
 int ib_win_find_root(struct ib_ntfs_files *f, char **root, struct ib_error *err)
 {
 	static const char *const candidates[] = {"Windows", "WINNT", "win32", "win", "reactos"};
@@ -46,17 +128,23 @@ int ib_win_find_root(struct ib_ntfs_files *f, char **root, struct ib_error *err)
 	for (size_t i = 0; i < IB_ARRAY_SIZE(candidates); i++) {
 		_cleanup_free_ char *want = ib_xasprintf("/%s", candidates[i]);
 		_cleanup_free_ char *real = NULL;
-		bool dir = false;
-		int r = ib_ntfs_files_resolve(f, want, &real, &dir, err);
+		int r = root_ok(f, want, &real, err);
 		if (r < 0)
 			return -1;
-		if (r == 0 || !dir)
-			continue;
-		int a = has(f, real, "System32", true, err), b = a == 1 ? has(f, real, "System32/config", true, err) : 0,
-		    c = b == 1 ? has(f, real, "System32/cmd.exe", false, err) : 0;
-		if (a < 0 || b < 0 || c < 0)
+		if (r == 1) {
+			*root = TAKE_PTR(real);
+			return 1;
+		}
+	}
+	_cleanup_free_ char *want = NULL;
+	if (boot_ini_candidate(f, &want, err) < 0)
+		return -1;
+	if (want) {
+		_cleanup_free_ char *real = NULL;
+		int r = root_ok(f, want, &real, err);
+		if (r < 0)
 			return -1;
-		if (c == 1) {
+		if (r == 1) {
 			*root = TAKE_PTR(real);
 			return 1;
 		}

@@ -44,6 +44,11 @@ const char *ib_win_hive_name(enum ib_win_hive_id id);
  * (imgbuild inspect). */
 int ib_win_find_root(struct ib_ntfs_files *f, char **root, struct ib_error *err);
 
+/* The system root \boot.ini's [boot loader] default= names, as a volume
+ * path ("/WINXP" for default=multi(0)disk(0)rdisk(0)partition(1)\WINXP), or
+ * NULL. The fallback when none of the usual folders holds Windows. */
+char *ib_win_boot_ini_root(const char *text);
+
 /* Detect on the open volume; hives and cmd.exe are copied into work_dir.
  * Input errors (exit 2): no Windows, a missing SYSTEM/SOFTWARE hive, a
  * corrupt hive ("SYSTEM hive at byte 0x...: ..."), an unsupported

@@ -559,5 +559,15 @@ int ib_win_drivers_plan(const struct ib_win_drvdirs *dirs, const struct ib_win_d
 			return -1;
 	for (size_t i = 0; i < pkgs->stage_dirs.n; i++)
 		ib_regplan_device_path(edits, pkgs->stage_dirs.v[i]);
+	/* virtio-win's fwcfg driver and the older qemufwcfg one drive the same
+	 * device and conflict: with fwcfg injected, the qemufwcfg service goes,
+	 * as virt-customize does. */
+	for (size_t i = 0; i < pkgs->pnp.n; i++)
+		if (!strcasecmp(pkgs->pnp.v[i].name, "fwcfg")) {
+			ib_reg_edits_delete_key(edits, "SYSTEM", "CurrentControlSet\\Services\\qemufwcfg");
+			IB_VEC_PUSH(rep->warnings, ib_xstrdup("fwcfg is injected: the conflicting qemufwcfg service "
+							      "(if any) is removed"));
+			break;
+		}
 	return 0;
 }

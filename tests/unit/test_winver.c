@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "windows/detect.h"
 #include "windows/winver.h"
 #include "tests/unit/support/hive.h"
 
@@ -283,10 +284,28 @@ static void test_pe(void **state)
 	expect_input_error(ib_winver_pe_arch_file(p, "short.exe", &a, &err), &err, "short.exe at byte 0x30");
 }
 
+static void test_boot_ini(void **state)
+{
+	(void)state;
+	static const char ini[] = "[boot loader]\r\n"
+				  "timeout=30\r\n"
+				  "default=multi(0)disk(0)rdisk(0)partition(1)\\WINXP\r\n"
+				  "[operating systems]\r\n"
+				  "multi(0)disk(0)rdisk(0)partition(1)\\WINXP=\"Windows XP\" /fastdetect\r\n";
+	char *r = ib_win_boot_ini_root(ini);
+	assert_non_null(r);
+	assert_string_equal(r, "/WINXP");
+	free(r);
+	assert_null(ib_win_boot_ini_root("[operating systems]\ndefault=multi(0)disk(0)rdisk(0)partition(1)\\X\n"));
+	assert_null(ib_win_boot_ini_root("[boot loader]\ntimeout=3\n"));
+	assert_null(ib_win_boot_ini_root(""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest plain[] = {
 		cmocka_unit_test(test_virtio_table),
+		cmocka_unit_test(test_boot_ini),
 		cmocka_unit_test_setup_teardown(test_pe, setup, teardown),
 	};
 	const struct CMUnitTest hives[] = {
