@@ -6,13 +6,24 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 CC ?= cc
 
-PKGS := yaml-0.1 zlib libcrypto hivex libelf libarchive
-WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. -Ilib $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lz -lcrypto -lhivex -lelf -larchive) -lntfs-3g
+PKGS := yaml-0.1 zlib libcrypto hivex libelf libarchive libntfs-3g
+# Warnings are errors in `make check`, the test build and CI (WERROR=1 there);
+# a plain `make` (packagers, newer compilers) only warns.
+WERROR ?= 0
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+# -MMD -MP: each object's header dependencies, so touching a header rebuilds
+# only what includes it.
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. -Ilib $(WARN) -MMD -MP \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lz -lcrypto -lhivex -lelf -larchive -lntfs-3g)
 
-OPT_CFLAGS := -O2 -g
-SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+HARDEN := -fstack-protector-strong -fPIE
+OPT_CFLAGS := -O2 -g -D_FORTIFY_SOURCE=2 $(HARDEN)
+SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined $(HARDEN)
+LINK_FLAGS := -pie
 
 LIB_SRC := $(sort $(wildcard lib/*.c lib/*/*.c platform/*.c platform/*/*.c))
 BIN_SRC := $(sort $(wildcard bin/*.c))
@@ -26,24 +37,23 @@ SAN := build/san
 all: $(REL)/imgbuild
 
 define variant
-$(1)/obj/%.o: %.c $$(wildcard lib/*.h lib/*/*.h platform/*.h bin/*.h)
+$(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(BASE_CFLAGS) $(2) $$(CFLAGS) -c $$< -o $$@
 $(1)/libimgbuild.a: $$(patsubst %.c,$(1)/obj/%.o,$$(LIB_SRC))
 	@rm -f $$@
 	ar rcs $$@ $$^
 $(1)/imgbuild: $$(patsubst %.c,$(1)/obj/%.o,$$(BIN_SRC)) $(1)/libimgbuild.a
-	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
+	$$(CC) $(2) $$(LINK_FLAGS) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
 endef
 $(eval $(call variant,$(REL),$(OPT_CFLAGS)))
 $(eval $(call variant,$(SAN),$(SAN_CFLAGS)))
 
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(SAN)/obj/%.o,$(TEST_SUPPORT_SRC))
-$(patsubst %.c,$(SAN)/obj/%.o,$(UNIT_SRC) $(TEST_SUPPORT_SRC)): $(wildcard tests/unit/support/*.h)
 
 $(SAN)/tests/%: $(SAN)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(SAN)/libimgbuild.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LIBS) -lcmocka
+	$(CC) $(SAN_CFLAGS) $(LINK_FLAGS) -o $@ $^ $(LIBS) -lcmocka
 
 UNIT_BINS := $(patsubst tests/unit/%.c,$(SAN)/tests/%,$(UNIT_SRC))
 
@@ -54,7 +64,7 @@ deps:
 test-build: $(SAN)/imgbuild $(UNIT_BINS)
 
 check: deps
-	@$(MAKE) --no-print-directory test-build
+	@$(MAKE) --no-print-directory WERROR=1 test-build
 	@tests/run-all.sh $(SAN)
 
 run: deps
@@ -78,3 +88,6 @@ clean:
 
 # Fuzzing and static analysis (mk/fuzz.mk, mk/analyze.mk).
 -include mk/*.mk
+
+# The header dependencies -MMD wrote.
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -7,7 +7,7 @@ ANALYZE_SRC := $(LIB_SRC) $(BIN_SRC)
 
 $(ANALYZE)/%.ok: %.c
 	@mkdir -p $(dir $@)
-	@$(CC) $(BASE_CFLAGS) -fanalyzer -Werror -O1 -c $< -o /dev/null 2>$(ANALYZE)/$*.log || { cat $(ANALYZE)/$*.log; exit 1; }
+	@$(CC) $(filter-out -MMD -MP,$(BASE_CFLAGS)) -fanalyzer -Werror -O1 -c $< -o /dev/null 2>$(ANALYZE)/$*.log || { cat $(ANALYZE)/$*.log; exit 1; }
 	@touch $@
 
 analyze: $(patsubst %.c,$(ANALYZE)/%.ok,$(ANALYZE_SRC))

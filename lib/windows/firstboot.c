@@ -215,9 +215,11 @@ static int build_steps(const struct ib_win_spec *spec, const struct ib_win_detec
 		if (t->iso) {
 			if (tool_from_iso(spec, d, t, i, work_dir, &src, err) < 0)
 				return -1;
-		} else {
+		} else if (t->src) {
 			src = host_path(spec, t->src);
 		}
+		if (!src) /* the planner gives every tool a source */
+			return ib_fail_at(err, IB_EXIT_INPUT, &t->loc, "guest tool without an installer");
 		if (!is_file(src))
 			return ib_fail_at(err, IB_EXIT_INPUT, &t->loc, "guest tool %s: no such file", src);
 		const char *name = base_of(src);
