@@ -22,8 +22,8 @@ struct cli {
 };
 
 /* Parse the options the subcommands share; -1 on a usage error (printed),
- * 1 when help was printed, 0 to go on. allow_build enables -o and --backend. */
-int cli_parse(int argc, char **argv, const char *usage, bool allow_build, struct cli *c);
+ * 1 when help was printed, 0 to go on. allow_out enables -o and --backend. */
+int cli_parse(int argc, char **argv, const char *usage, bool allow_out, struct cli *c);
 /* cli_parse for a command that needs RECIPE. Returns -1 to go on, or the
  * exit code to return at once (0 after --help, 2 on a usage error). */
 int cli_parse_recipe(int argc, char **argv, const char *cmd, const char *usage, struct cli *c);

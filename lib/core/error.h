@@ -11,7 +11,7 @@
 
 #include "util.h"
 
-/* Exit codes of the CLI contract (DESIGN.md). */
+/* Exit codes of the CLI contract (README.md, "Commands"). */
 enum ib_exit {
 	IB_EXIT_OK = 0,
 	IB_EXIT_FAIL = 1,  /* build or diff failure */

@@ -18,7 +18,7 @@ bool ib_guid_equal(const struct ib_guid *a, const struct ib_guid *b);
 /* A random version-4 GUID (getrandom). */
 void ib_guid_random(struct ib_guid *out);
 
-/* Partition type aliases of the recipe format (DESIGN.md): esp, msr,
+/* Partition type aliases of the recipe format (docs/recipe.md): esp, msr,
  * basic-data, recovery, linux, ... */
 struct ib_ptype_alias {
 	const char *name;

@@ -2,7 +2,9 @@
 /* The undo stack: everything a build creates that must not survive a failure
  * (temporary files, the work directory, attached devices, mounts) is pushed
  * here as soon as it exists, and unwound in reverse on failure or on
- * SIGINT/SIGTERM. On success, items that are outputs are dropped first. */
+ * SIGINT/SIGTERM. On success nothing on it runs: once the outputs are
+ * published the build removes its work directory and clears the stack
+ * (ib_undo_clear); ib_undo_drop forgets single items released earlier. */
 #pragma once
 
 #include <stdbool.h>

@@ -35,7 +35,7 @@ struct ib_srctree {
 	uint64_t nfiles, ndirs, bytes;
 };
 
-/* Resolve one {src, dst} against base_dir and scan it (DESIGN.md semantics:
+/* Resolve one {src, dst} against base_dir and scan it (docs/recipe.md, "files":
  * a directory copies its contents into dst; a file becomes dst, or
  * dst/<name> when dst ends in '/'). Symlinks are followed when they point
  * inside src; a symlink pointing outside src, a device, FIFO or socket, or an

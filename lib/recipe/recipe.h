@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The recipe: version 1 of the format in DESIGN.md, parsed into plain data.
+/* The recipe: version 1 of the format docs/recipe.md describes, parsed into plain data.
  * Every field keeps the location of the YAML node it came from so that the
  * validator and the planner can point at it: the *_loc fields hold the
  * location of the value (a mapping's `loc` is its first key or its `{`); a

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Struct layout comparison between a kernel module's CTF and the kernel's,
- * and the illumos FUSE module check built on it (DESIGN.md, "FUSE driver
- * verification"): a fuse module compiled against another distribution's
+ * and the illumos FUSE module check built on it (docs/backends.md): a fuse module compiled against another distribution's
  * struct vnode reads v_type at the wrong offset and every mount fails with
  * "Not a directory", so the layouts are compared before any mount. */
 #include <stdio.h>

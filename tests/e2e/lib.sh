@@ -193,7 +193,7 @@ for i, path in enumerate(sorted(entries, reverse=True)):  # children before pare
 EOF
 }
 
-# Expected content of one filesystem, built with cp the way DESIGN.md defines
+# Expected content of one filesystem, built with cp the way docs/recipe.md defines
 # `files:` (a directory src copies its contents, like cp -rT; a file src becomes
 # dst, or dst/<name> when dst ends in /). expect_add DIR SRC DST.
 expect_add() {
