@@ -32,11 +32,10 @@ int cli_parse(int argc, char **argv, const char *usage, bool allow_out, struct c
 			if (ch == 'o') {
 				c->out_dir = optarg;
 			} else {
-				if (strcmp(optarg, "lib") && strcmp(optarg, "mount") && strcmp(optarg, "guestfs")) {
+				if (ib_backend_parse(optarg, &c->backend) < 0) {
 					fprintf(stderr, "imgbuild: unknown backend '%s' (lib, mount or guestfs)\n", optarg);
 					return -1;
 				}
-				c->backend = optarg;
 			}
 			break;
 		case OPT_JSON: c->json = true; break;

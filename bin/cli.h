@@ -13,7 +13,7 @@
 struct cli {
 	const char *recipe;
 	const char *out_dir;
-	const char *backend;
+	enum ib_backend backend; /* parsed once, here */
 	const char **sets;
 	size_t nsets;
 	bool json;

@@ -170,7 +170,6 @@ int ib_cmd_build(int argc, char **argv)
 	struct ib_progress prog = {.event = report_event, .ctx = &rep};
 	struct ib_manifest *manifest = NULL;
 	struct ib_build_opts opts = {.out_dir = p->out_dir,
-				     .backend = c.backend,
 				     .progress = &prog,
 				     .manifest = c.json ? &manifest : NULL,
 				     .write_manifest = c.manifest,

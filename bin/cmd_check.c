@@ -45,7 +45,7 @@ static const char usage_check[] =
 
 struct check_opts {
 	struct cli cli;
-	const char *backend;
+	enum ib_backend backend;
 	bool canary;
 	bool fix;
 };
@@ -70,11 +70,10 @@ static int parse(int argc, char **argv, struct check_opts *o)
 		case 'o': o->cli.out_dir = optarg; break;
 		case OPT_JSON: o->cli.json = true; break;
 		case OPT_BACKEND:
-			if (strcmp(optarg, "lib") && strcmp(optarg, "mount") && strcmp(optarg, "guestfs")) {
+			if (ib_backend_parse(optarg, &o->backend) < 0) {
 				fprintf(stderr, "imgbuild: unknown backend '%s' (lib, mount, guestfs)\n", optarg);
 				return -1;
 			}
-			o->backend = optarg;
 			break;
 		case OPT_SET:
 			if (!strchr(optarg, '=')) {
@@ -348,6 +347,7 @@ int ib_cmd_check(int argc, char **argv)
 			free(o.cli.sets);
 			return IB_EXIT_INPUT;
 		}
+		ib_plan_use_backend(p, o.backend);
 		tools = ib_plan_tools(p);
 	}
 	if (o.fix) {
@@ -357,7 +357,7 @@ int ib_cmd_check(int argc, char **argv)
 		if (!o.cli.json)
 			printf("fixed: %d thing%s released\n", n, n == 1 ? "" : "s");
 	}
-	bool strict = (o.backend && !strcmp(o.backend, "mount")) || geteuid() == 0;
+	bool strict = o.backend == IB_BACKEND_MOUNT || geteuid() == 0;
 	struct ib_checks c = {0};
 	tool_checks(tools, &c);
 	size_t dev_from = c.list.n;

@@ -121,7 +121,7 @@ static int step_ptable(struct build *b, struct ib_error *err)
  * ntfs-3g mount; FAT keeps mkfs.fat --offset and mtools (no FUSE involved). */
 static bool mount_backend(const struct build *b)
 {
-	return b->opts->backend && !strcmp(b->opts->backend, "mount");
+	return b->plan->backend == IB_BACKEND_MOUNT;
 }
 
 static int step_mkfs(struct build *b, struct ib_plan_part *pp, struct ib_error *err)
@@ -367,11 +367,11 @@ static int check_disk_fits_host(const struct ib_plan *p, struct ib_error *err)
 static int preflight(struct build *b, struct ib_error *err)
 {
 	const struct ib_build_opts *opts = b->opts;
-	if (opts->backend && strcmp(opts->backend, "lib") != 0 && strcmp(opts->backend, "mount") != 0)
+	if (b->plan->backend == IB_BACKEND_GUESTFS)
 		return ib_fail(err, IB_EXIT_INPUT,
 			       "backend '%s' is not available yet; this version has the rootless 'lib' backend and "
 			       "'mount'",
-			       opts->backend);
+			       ib_backend_name(b->plan->backend));
 	if (mount_backend(b)) {
 		if (ib_mount_backend_ready(err) < 0)
 			return -1;
@@ -380,7 +380,7 @@ static int preflight(struct build *b, struct ib_error *err)
 		if (plan_has_ntfs(b->plan) && ib_platform_fuse_verify(NULL, err) < 0)
 			return -1;
 	}
-	if (ib_tools_check(ib_plan_tools_for(b->plan, opts->backend), err) < 0)
+	if (ib_tools_check(ib_plan_tools(b->plan), err) < 0)
 		return -1;
 	if (check_output_names(b->plan, err) < 0 || make_out_dir(b, err) < 0)
 		return -1;

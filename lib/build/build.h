@@ -11,7 +11,6 @@
 
 struct ib_build_opts {
 	const char *out_dir;
-	const char *backend; /* "lib" (default) */
 	const struct ib_progress *progress;
 	/* The manifest of what was built (imgbuild inspect's, read from the work
 	 * image after the last step): returned here when non-NULL (the caller

@@ -267,7 +267,7 @@ static char *content_title(const struct ib_plan *p, const struct ib_plan_part *p
 	if (kind == IB_STEP_WINDOWS)
 		return ib_xasprintf("customise Windows on %s", ref);
 	char sz[32];
-	const char *ntfs = p->mount_backend ? "an ntfs-3g mount" : "libntfs-3g";
+	const char *ntfs = p->backend == IB_BACKEND_MOUNT ? "an ntfs-3g mount" : "libntfs-3g";
 	const char *via = pp->fs == IB_FS_NTFS ? ntfs : pp->fs ? "mtools" : "libntfs-3g or mtools";
 	return ib_xasprintf("copy %" PRIu64 " file%s, %" PRIu64 " dir%s (%s) into %s via %s", pp->nfiles,
 			    pp->nfiles == 1 ? "" : "s", pp->ndirs, pp->ndirs == 1 ? "" : "s",
@@ -330,9 +330,9 @@ static void make_steps(struct ib_plan *p)
 		char **argv;
 		if (fs == IB_FS_NTFS) {
 			/* lib: a temporary file spliced in; mount: the attached device. */
-			if (!p->mount_backend && !pp->ntfs_tmp)
+			if (p->backend != IB_BACKEND_MOUNT && !pp->ntfs_tmp)
 				pp->ntfs_tmp = ib_plan_ntfs_tmp(p, pp);
-			char *dev = p->mount_backend ? ib_xasprintf("<device of p%u>", pp->number) : NULL;
+			char *dev = p->backend == IB_BACKEND_MOUNT ? ib_xasprintf("<device of p%u>", pp->number) : NULL;
 			argv = ib_ntfs_mkfs_argv(&a, dev ? dev : pp->ntfs_tmp);
 			free(dev);
 		} else {
@@ -441,12 +441,11 @@ void ib_plan_free(struct ib_plan *p)
 	free(p);
 }
 
-void ib_plan_use_backend(struct ib_plan *p, const char *backend)
+void ib_plan_use_backend(struct ib_plan *p, enum ib_backend backend)
 {
-	bool mount = backend && !strcmp(backend, "mount");
-	if (mount == p->mount_backend)
+	if (backend == p->backend)
 		return;
-	p->mount_backend = mount;
+	p->backend = backend;
 	free_steps(p);
 	make_steps(p);
 }
@@ -462,7 +461,7 @@ char *ib_plan_output_tmp(const struct ib_plan *p, const struct ib_output_spec *o
 			    ib_out_format_ext(o->format));
 }
 
-const char **ib_plan_tools_for(const struct ib_plan *p, const char *backend)
+const char **ib_plan_tools(const struct ib_plan *p)
 {
 	static const char *tools[16];
 	size_t n = 0;
@@ -489,7 +488,7 @@ const char **ib_plan_tools_for(const struct ib_plan *p, const char *backend)
 		tools[n++] = "qemu-img";
 	/* The mount backend mounts NTFS with ntfs-3g and unmounts (umount as
 	 * root, fusermount3 otherwise); illumos attaches with lofiadm. */
-	if (ntfs && backend && !strcmp(backend, "mount")) {
+	if (ntfs && p->backend == IB_BACKEND_MOUNT) {
 		tools[n++] = "ntfs-3g";
 		tools[n++] = ib_platform() == IB_PLATFORM_LINUX && geteuid() != 0 ? "fusermount3" : "umount";
 		if (ib_platform() == IB_PLATFORM_ILLUMOS) {
@@ -501,7 +500,3 @@ const char **ib_plan_tools_for(const struct ib_plan *p, const char *backend)
 	return tools;
 }
 
-const char **ib_plan_tools(const struct ib_plan *p)
-{
-	return ib_plan_tools_for(p, NULL);
-}

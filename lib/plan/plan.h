@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "vol/backend.h"
 #include "core/guid.h"
 #include "ids.h"
 #include "recipe/recipe.h"
@@ -92,9 +93,10 @@ struct ib_plan {
 	char *out_dir;
 	char *work_dir;
 	char *work_image;
-	/* --backend mount: NTFS is made on an attached device and filled through
-	 * an ntfs-3g mount (the titles and programs of the steps say so). */
-	bool mount_backend;
+	/* The volume backend (--backend): with mount, NTFS is made on an attached
+	 * device and filled through an ntfs-3g mount (the titles and programs of
+	 * the steps say so). The build uses this, so plan and build agree. */
+	enum ib_backend backend;
 };
 
 /* Resolve a validated recipe. Layout and source problems (layout larger than
@@ -104,9 +106,8 @@ struct ib_plan {
 struct ib_plan *ib_plan_make(const struct ib_recipe *r, const char *out_dir, struct ib_diags *diags);
 void ib_plan_free(struct ib_plan *p);
 
-/* Switch the plan to a volume backend ("lib" or NULL, "mount") and redo its
- * step list accordingly. */
-void ib_plan_use_backend(struct ib_plan *p, const char *backend);
+/* Switch the plan to a volume backend and redo its step list accordingly. */
+void ib_plan_use_backend(struct ib_plan *p, enum ib_backend backend);
 
 /* The final path of an output: <out_dir>/<name>.<ext>. */
 char *ib_plan_output_path(const struct ib_plan *p, const struct ib_output_spec *o);
@@ -121,8 +122,7 @@ char *ib_plan_ntfs_tmp(const struct ib_plan *p, const struct ib_plan_part *pp);
 /* The temporary name an output is written under before its rename:
  * <out_dir>/.imgbuild-<name>.<pid>.<ext>. */
 char *ib_plan_output_tmp(const struct ib_plan *p, const struct ib_output_spec *o);
-/* Every external program the plan runs, NULL-terminated (static strings). */
+/* Every external program the plan runs with its backend, NULL-terminated
+ * (static strings): the mount backend adds ntfs-3g, umount or fusermount3,
+ * and lofiadm on illumos. */
 const char **ib_plan_tools(const struct ib_plan *p);
-/* The same for a volume backend ("lib" or NULL: the default; "mount" adds
- * ntfs-3g, umount or fusermount3, and lofiadm on illumos). */
-const char **ib_plan_tools_for(const struct ib_plan *p, const char *backend);
