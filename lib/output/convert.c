@@ -5,18 +5,6 @@
 #include "core/spawn.h"
 #include "core/util.h"
 
-static const char *qemu_format(enum ib_out_format f)
-{
-	switch (f) {
-	case IB_OUT_QCOW2: return "qcow2";
-	case IB_OUT_VMDK: return "vmdk";
-	case IB_OUT_VHDX: return "vhdx";
-	case IB_OUT_VPC: return "vpc";
-	case IB_OUT_RAW: break;
-	}
-	return "raw";
-}
-
 /* The -o option string: subformat, adapter, and for vpc the exact size
  * (without force_size qemu rounds the disk to a CHS geometry, and the image
  * would no longer compare equal to the raw one). */
@@ -42,7 +30,7 @@ char **ib_convert_argv(const struct ib_output_spec *o, const char *raw, const ch
 	argv[n++] = ib_xstrdup("-f");
 	argv[n++] = ib_xstrdup("raw");
 	argv[n++] = ib_xstrdup("-O");
-	argv[n++] = ib_xstrdup(qemu_format(o->format));
+	argv[n++] = ib_xstrdup(ib_out_format_qemu(o->format));
 	char *opts = format_options(o);
 	if (opts) {
 		argv[n++] = ib_xstrdup("-o");

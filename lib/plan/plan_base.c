@@ -25,8 +25,6 @@
 #include "vol/vol.h"
 #include "windows/detect.h"
 
-static const char *const base_formats[] = {"raw", "qcow2", "vmdk", "vhdx", "vpc"};
-
 static int base_info(struct ib_plan *p, const struct ib_loc *loc, struct ib_error *err)
 {
 	const char *path = p->base_path;
@@ -65,8 +63,9 @@ static int base_info(struct ib_plan *p, const struct ib_loc *loc, struct ib_erro
 				  p->base);
 	}
 	bool known = false;
-	for (size_t i = 0; i < IB_ARRAY_SIZE(base_formats); i++)
-		known |= !strcmp(fmt, base_formats[i]);
+	/* A base may have any format imgbuild also writes (qemu-img's names). */
+	for (size_t i = 0; i < IB_OUT_NFORMATS; i++)
+		known |= !strcmp(fmt, ib_out_formats[i].qemu);
 	if (!known) {
 		int r = ib_fail_at(err, IB_EXIT_INPUT, loc,
 				   "base image '%s' is in the %s format; imgbuild starts from raw, qcow2, vmdk, vhdx or "

@@ -5,6 +5,8 @@
  * error so that one run reports them all. */
 #include "recipe.h"
 
+#include <assert.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -270,24 +272,33 @@ const char *ib_fs_type_name(enum ib_fs_type t)
 	}
 }
 
+const struct ib_out_format_info ib_out_formats[IB_OUT_NFORMATS] = {
+	[IB_OUT_RAW] = {"raw", "raw", "raw"},       [IB_OUT_QCOW2] = {"qcow2", "qcow2", "qcow2"},
+	[IB_OUT_VMDK] = {"vmdk", "vmdk", "vmdk"},   [IB_OUT_VHDX] = {"vhdx", "vhdx", "vhdx"},
+	[IB_OUT_VPC] = {"vpc", "vhd", "vpc"},
+};
+const char *const ib_out_format_names[IB_OUT_NFORMATS] = {
+	[IB_OUT_RAW] = "raw", [IB_OUT_QCOW2] = "qcow2", [IB_OUT_VMDK] = "vmdk", [IB_OUT_VHDX] = "vhdx", [IB_OUT_VPC] = "vpc",
+};
+const int ib_out_format_values[IB_OUT_NFORMATS] = {IB_OUT_RAW, IB_OUT_QCOW2, IB_OUT_VMDK, IB_OUT_VHDX, IB_OUT_VPC};
+
+static const struct ib_out_format_info *out_info(enum ib_out_format f)
+{
+	assert((unsigned)f < IB_OUT_NFORMATS);
+	return &ib_out_formats[(unsigned)f < IB_OUT_NFORMATS ? f : IB_OUT_RAW];
+}
+
 const char *ib_out_format_name(enum ib_out_format f)
 {
-	switch (f) {
-	case IB_OUT_QCOW2: return "qcow2";
-	case IB_OUT_VMDK: return "vmdk";
-	case IB_OUT_VHDX: return "vhdx";
-	case IB_OUT_VPC: return "vpc";
-	default: return "raw";
-	}
+	return out_info(f)->name;
 }
 
 const char *ib_out_format_ext(enum ib_out_format f)
 {
-	switch (f) {
-	case IB_OUT_QCOW2: return "qcow2";
-	case IB_OUT_VMDK: return "vmdk";
-	case IB_OUT_VHDX: return "vhdx";
-	case IB_OUT_VPC: return "vhd";
-	default: return "raw";
-	}
+	return out_info(f)->ext;
+}
+
+const char *ib_out_format_qemu(enum ib_out_format f)
+{
+	return out_info(f)->qemu;
 }

@@ -15,7 +15,19 @@
 
 enum ib_table { IB_TABLE_GPT = 0, IB_TABLE_MBR };
 enum ib_fs_type { IB_FS_NONE = 0, IB_FS_FAT16, IB_FS_FAT32, IB_FS_NTFS };
-enum ib_out_format { IB_OUT_RAW = 0, IB_OUT_QCOW2, IB_OUT_VMDK, IB_OUT_VHDX, IB_OUT_VPC };
+enum ib_out_format { IB_OUT_RAW = 0, IB_OUT_QCOW2, IB_OUT_VMDK, IB_OUT_VHDX, IB_OUT_VPC, IB_OUT_NFORMATS };
+
+/* One row per output format, the only place they are listed: the recipe's
+ * name, the file name extension, and qemu-img's format name. */
+struct ib_out_format_info {
+	const char *name; /* format: in the recipe */
+	const char *ext;  /* <name>.<ext> */
+	const char *qemu; /* qemu-img -O */
+};
+extern const struct ib_out_format_info ib_out_formats[IB_OUT_NFORMATS];
+/* The recipe names alone, in enum order (for the schema's enum table). */
+extern const char *const ib_out_format_names[IB_OUT_NFORMATS];
+extern const int ib_out_format_values[IB_OUT_NFORMATS];
 
 struct ib_file_spec {
 	char *src; /* as written: relative to the recipe's folder (or absolute) */
@@ -150,3 +162,5 @@ const char *ib_fs_type_name(enum ib_fs_type t);
 const char *ib_out_format_name(enum ib_out_format f);
 /* File name extension for an output format: raw, qcow2, vmdk, vhdx, vhd. */
 const char *ib_out_format_ext(enum ib_out_format f);
+/* qemu-img's name: raw, qcow2, vmdk, vhdx, vpc. */
+const char *ib_out_format_qemu(enum ib_out_format f);

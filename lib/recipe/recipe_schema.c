@@ -592,9 +592,7 @@ static const char *const fs_names[] = { "fat16", "fat32", "ntfs" };
 static const int fs_values[] = { IB_FS_FAT16, IB_FS_FAT32, IB_FS_NTFS };
 static const struct renum fs_enum = { "filesystem type", fs_names, fs_values, 3 };
 
-static const char *const out_names[] = { "raw", "qcow2", "vmdk", "vhdx", "vpc" };
-static const int out_values[] = { IB_OUT_RAW, IB_OUT_QCOW2, IB_OUT_VMDK, IB_OUT_VHDX, IB_OUT_VPC };
-static const struct renum out_enum = { "output format", out_names, out_values, 5 };
+static const struct renum out_enum = { "output format", ib_out_format_names, ib_out_format_values, IB_OUT_NFORMATS };
 
 static const struct rfield fs_rows[] = {
 	ROW(struct ib_fs_spec, "type", RK_SCALAR, p_enum, type, &fs_enum, true, NULL, type_loc),
