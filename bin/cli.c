@@ -10,7 +10,7 @@ enum { OPT_JSON = 1000, OPT_BACKEND, OPT_SET, OPT_MANIFEST, OPT_WAIT };
 
 /* Parse the options every subcommand shares; returns -1 on a usage error,
  * 1 when help was printed. */
-int cli_parse(int argc, char **argv, const char *usage, bool allow_out, struct cli *c)
+int cli_parse(int argc, char **argv, const char *usage, unsigned opts, struct cli *c)
 {
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'}, {"json", no_argument, NULL, OPT_JSON},
@@ -25,7 +25,7 @@ int cli_parse(int argc, char **argv, const char *usage, bool allow_out, struct c
 		switch (ch) {
 		case 'o':
 		case OPT_BACKEND:
-			if (!allow_out) {
+			if (!(opts & CLI_OUT)) {
 				fprintf(stderr, "imgbuild: option '%s' is only for 'build' and 'plan'\n", argv[optind - 1]);
 				return -1;
 			}
@@ -40,14 +40,14 @@ int cli_parse(int argc, char **argv, const char *usage, bool allow_out, struct c
 			break;
 		case OPT_JSON: c->json = true; break;
 		case OPT_MANIFEST:
-			if (!strstr(usage, "--manifest")) {
+			if (!(opts & CLI_BUILD)) {
 				fprintf(stderr, "imgbuild: option '--manifest' is only for 'build'\n");
 				return -1;
 			}
 			c->manifest = true;
 			break;
 		case OPT_WAIT:
-			if (!strstr(usage, "--wait")) {
+			if (!(opts & CLI_BUILD)) {
 				fprintf(stderr, "imgbuild: option '--wait' is only for 'build'\n");
 				return -1;
 			}
@@ -110,9 +110,9 @@ void cli_print_diags(const struct ib_diags *d, bool json)
 }
 
 /* Recipe -> plan, printing every input error. */
-int cli_parse_recipe(int argc, char **argv, const char *cmd, const char *usage, struct cli *c)
+int cli_parse_recipe(int argc, char **argv, const char *cmd, const char *usage, unsigned opts, struct cli *c)
 {
-	int r = cli_parse(argc, argv, usage, true, c);
+	int r = cli_parse(argc, argv, usage, opts, c);
 	if (r == 0 && !c->recipe) {
 		fprintf(stderr, "imgbuild %s: missing RECIPE\n%s", cmd, usage);
 		r = -1;

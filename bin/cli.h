@@ -21,12 +21,17 @@ struct cli {
 	bool wait;     /* build --wait */
 };
 
+/* Which of the shared options a command takes (the others are usage errors). */
+enum cli_opts {
+	CLI_OUT = 1 << 0,   /* -o DIR, --backend */
+	CLI_BUILD = 1 << 1, /* --manifest, --wait */
+};
 /* Parse the options the subcommands share; -1 on a usage error (printed),
- * 1 when help was printed, 0 to go on. allow_out enables -o and --backend. */
-int cli_parse(int argc, char **argv, const char *usage, bool allow_out, struct cli *c);
+ * 1 when help was printed, 0 to go on. opts: enum cli_opts. */
+int cli_parse(int argc, char **argv, const char *usage, unsigned opts, struct cli *c);
 /* cli_parse for a command that needs RECIPE. Returns -1 to go on, or the
  * exit code to return at once (0 after --help, 2 on a usage error). */
-int cli_parse_recipe(int argc, char **argv, const char *cmd, const char *usage, struct cli *c);
+int cli_parse_recipe(int argc, char **argv, const char *cmd, const char *usage, unsigned opts, struct cli *c);
 /* Recipe -> plan, printing every input error (and JSON error events). */
 struct ib_plan *cli_load_plan(const struct cli *c, struct ib_recipe **rp);
 void cli_print_diags(const struct ib_diags *d, bool json);

@@ -156,7 +156,7 @@ static void report_error(const struct ib_error *err, bool json)
 int ib_cmd_build(int argc, char **argv)
 {
 	struct cli c = {0};
-	int code = cli_parse_recipe(argc, argv, "build", usage_build, &c);
+	int code = cli_parse_recipe(argc, argv, "build", usage_build, CLI_OUT | CLI_BUILD, &c);
 	if (code >= 0)
 		return code;
 	ib_signals_install();

@@ -233,7 +233,7 @@ static void print_plan_text(const struct ib_plan *p)
 int ib_cmd_plan(int argc, char **argv)
 {
 	struct cli c = {0};
-	int code = cli_parse_recipe(argc, argv, "plan", usage_plan, &c);
+	int code = cli_parse_recipe(argc, argv, "plan", usage_plan, CLI_OUT, &c);
 	if (code >= 0)
 		return code;
 	struct ib_recipe *rec;
