@@ -171,8 +171,10 @@ if build_and_mount "$R/service.yml"; then
 fi
 
 log "4. Group Policy device-installation restrictions"
-restore_hives
-hivexsh -w "$CFG/SOFTWARE" >/dev/null <<'HIVE' || die "hivexsh"
+# restrict KIND VALUE: SOFTWARE\Policies\...\Restrictions with KIND=1 and its
+# list KIND\1=VALUE, as Group Policy writes them.
+restrict() {
+	hivexsh -w "$CFG/SOFTWARE" >/dev/null <<HIVE || die "hivexsh"
 add Policies
 cd Policies
 add Microsoft
@@ -184,15 +186,18 @@ cd DeviceInstall
 add Restrictions
 cd Restrictions
 setval 1
-DenyDeviceClasses
+$1
 dword:1
-add DenyDeviceClasses
-cd DenyDeviceClasses
+add $1
+cd $1
 setval 1
 1
-string:{4d36e97b-e325-11ce-bfc1-08002be10318}
+string:$2
 commit
 HIVE
+}
+restore_hives
+restrict DenyDeviceClasses '{4d36e97b-e325-11ce-bfc1-08002be10318}'
 drivers_recipe "$R/gpo.yml"
 ib_build "$R/gpo.yml" "$T/w/out-gpo"
 expect_build_rc 2
@@ -200,30 +205,11 @@ assert_contains "GPO: the reason" "DenyDeviceClasses" "$T/build.err"
 assert_contains "GPO: the consequence" "INACCESSIBLE_BOOT_DEVICE" "$T/build.err"
 assert_dir_holds "$T/w/out-gpo"
 restore_hives
-hivexsh -w "$CFG/SOFTWARE" >/dev/null <<'HIVE' || die "hivexsh"
-add Policies
-cd Policies
-add Microsoft
-cd Microsoft
-add Windows
-cd Windows
-add DeviceInstall
-cd DeviceInstall
-add Restrictions
-cd Restrictions
-setval 1
-DenyDeviceIDs
-dword:1
-add DenyDeviceIDs
-cd DenyDeviceIDs
-setval 1
-1
-string:PCI\VEN_1AF4&DEV_1000
-commit
-HIVE
+restrict DenyDeviceIDs 'PCI\VEN_1AF4&DEV_1000'
 ib_build "$R/gpo.yml" "$T/w/out-gpo"
 expect_build_rc 0
 grep -q 'DenyDeviceIDs' "$T/build.json" || fail "GPO on a non-boot driver: no warning in the report"
+restore_hives
 
 log "5. named guest tools"
 restore_hives

@@ -26,3 +26,25 @@ static inline int fuzz_memfd(const uint8_t *data, size_t size, char path[64])
 	snprintf(path, 64, "/proc/self/fd/%d", fd);
 	return fd;
 }
+
+/* One of inspect's volume readers (FAT, NTFS) on the input as a volume. */
+#include "inspect/inspect.h"
+#include "inspect/manifest.h"
+
+typedef int (*fuzz_vol_reader)(const struct ib_inspect_vol *v, struct ib_mf_part *p, struct ib_error *err);
+
+static inline void fuzz_inspect(const uint8_t *data, size_t size, fuzz_vol_reader read)
+{
+	char path[64];
+	int fd = fuzz_memfd(data, size, path);
+	if (fd < 0)
+		return;
+	struct ib_manifest *m = ib_xcalloc(1, sizeof(*m));
+	IB_VEC_PUSH(m->parts, ((struct ib_mf_part){.number = 1, .size = size}));
+	struct ib_inspect_vol v = {.path = path, .fd = fd, .offset = 0, .size = size, .sector_size = 512, .number = 1};
+	struct ib_error err = {0};
+	read(&v, &m->parts.v[0], &err);
+	ib_error_clear(&err);
+	ib_manifest_free(m);
+	close(fd);
+}
