@@ -713,6 +713,17 @@ hashes() { (cd "$1" && shift && sha256sum "$@" 2>&1); }
 
 # The fixtures: $IMGBUILD_SHARED (default $REPO/../shared)/fixtures. Sets
 # MINIMAL (an empty hive) and INF (driver INFs); skips when they are missing.
+# The simulated illumos builds its kernel CTF from the shared struct vnode
+# fixtures (tests/sim/illumos/sim-mksysroot).
+sim_fixtures_ok() {
+	local shared=${IMGBUILD_SHARED:-$REPO/../shared}
+	[ -r "$shared/fixtures/illumos/vnode.h.struct-illumos-gate" ]
+}
+need_sim_fixtures() {
+	sim_fixtures_ok ||
+		skip "the struct vnode fixtures for the simulated illumos are missing in ${IMGBUILD_SHARED:-$REPO/../shared}/fixtures/illumos (set IMGBUILD_SHARED)"
+}
+
 need_windows_fixtures() {
 	need hivexsh
 	local shared=${IMGBUILD_SHARED:-$REPO/../shared}

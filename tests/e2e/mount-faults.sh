@@ -23,6 +23,7 @@ need_imgbuild
 need losetup cc objcopy flock "$PY"
 need_loop
 need_fuse
+need_sim_fixtures
 setup_tmp
 SIM=$REPO/tests/sim/illumos
 SYSROOT=$T/sysroot
