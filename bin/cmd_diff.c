@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "inspect/manifest.h"
+#include "inspect/read.h"
 #include "core/undo.h"
 
 static const char usage_diff[] =

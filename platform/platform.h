@@ -17,7 +17,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
-#include "recipe/recipe.h"
+#include "ptable/table.h"
 #include "core/util.h"
 
 enum ib_platform_kind { IB_PLATFORM_LINUX = 0, IB_PLATFORM_ILLUMOS };

@@ -8,7 +8,8 @@
 #include <errno.h>
 #include <sys/stat.h>
 
-#include "plan/customise.h"
+#include "build_customise.h"
+#include "plan/plan_base.h"
 #include "fs/fs.h"
 #include "core/spawn.h"
 #include "windows/inject.h"

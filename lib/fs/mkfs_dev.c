@@ -8,6 +8,7 @@
  * see such writes. The reproducible-mode restamp works on the image file,
  * so it runs after the detach. */
 #include "fs.h"
+#include "vol/ntfs3g.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -11,6 +11,7 @@
  * across runs, time zones and SOURCE_DATE_EPOCH values), and then every
  * metadata time is set to the epoch through libntfs-3g. */
 #include "fs.h"
+#include "vol/ntfs3g.h"
 
 #include <string.h>
 #include <stdlib.h>

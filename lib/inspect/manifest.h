@@ -96,12 +96,6 @@ struct ib_manifest {
 	IB_VEC(struct ib_mf_part) parts;
 };
 
-/* Read IMAGE (any format qemu-img reads; non-raw ones are converted to a
- * sparse raw temporary in TMPDIR that is removed on every path) without root
- * and without mounting anything. Errors in the image are input errors
- * (exit 2) naming the byte offset and what was wrong; a missing qemu-img is
- * exit 3. SIGINT/SIGTERM (with ib_signals_install) fail it as interrupted. */
-int ib_manifest_read(const char *image, struct ib_manifest **out, struct ib_error *err);
 void ib_manifest_free(struct ib_manifest *m);
 
 /* Sort each partition's files by path (bytewise); the readers call it. */

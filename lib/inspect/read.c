@@ -7,6 +7,7 @@
 #include <inttypes.h>
 
 #include "ptable/ptable.h"
+#include "read.h"
 #include "inspect.h"
 
 static bool is_pow2(uint32_t v) { return v && !(v & (v - 1)); }

@@ -12,7 +12,8 @@
 #include <unistd.h>
 
 #include "output/convert.h"
-#include "customise.h"
+#include "plan_base.h"
+#include "plan_windows.h"
 #include "fs/fs.h"
 #include "ids.h"
 #include "platform/platform.h"

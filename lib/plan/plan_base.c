@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "customise.h"
+#include "plan_base.h"
 #include "plan_names.h"
 #include "inspect/inspect.h"
 #include "ptable/ptable.h"

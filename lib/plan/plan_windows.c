@@ -13,7 +13,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "customise.h"
+#include "plan_windows.h"
 #include "windows/guesttools.h"
 #include "windows/inf.h"
 #include "windows/inject.h"

@@ -52,10 +52,3 @@ struct ib_repro_output {
 int ib_repro_patch_output(enum ib_out_format format, const char *path, const struct ib_repro_output *ro,
 			  struct ib_error *err);
 
-/* NTFS: after mkntfs -T every time in the new volume's metadata is 1970;
- * set all of them to epoch through libntfs-3g (defined in vol/ntfs3g.c,
- * which owns the libntfs-3g volume code): the four times of every in-use
- * MFT record (standard information, file names, the parents' index entries)
- * and the change times of the $Quota entries. */
-int ib_repro_ntfs_restamp(const char *image, uint64_t offset, uint64_t size, uint32_t sector_size,
-			  int64_t epoch, struct ib_error *err);

@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "ptable/table.h"
 
-enum ib_table { IB_TABLE_GPT = 0, IB_TABLE_MBR };
 enum ib_fs_type { IB_FS_NONE = 0, IB_FS_FAT16, IB_FS_FAT32, IB_FS_NTFS };
 enum ib_out_format { IB_OUT_RAW = 0, IB_OUT_QCOW2, IB_OUT_VMDK, IB_OUT_VHDX, IB_OUT_VPC, IB_OUT_NFORMATS };
 

@@ -14,6 +14,7 @@
  * (the ntfs-3g FUSE layer is what updates them), so the times mkdir sets
  * hold without being re-applied at close (the tests check this). */
 #include "vol.h"
+#include "ntfs3g.h"
 
 #include <errno.h>
 #include <fcntl.h>
