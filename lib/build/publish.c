@@ -138,7 +138,7 @@ static bool pid_dead(long pid)
 static void roll_forward(const char *dir, const char *jname, long pid, FILE *report)
 {
 	_cleanup_free_ char *journal = in_dir(dir, jname);
-	FILE *f = fopen(journal, "re");
+	_cleanup_fclose_ FILE *f = fopen(journal, "re");
 	if (!f)
 		return;
 	char line[4096];
@@ -157,7 +157,6 @@ static void roll_forward(const char *dir, const char *jname, long pid, FILE *rep
 			moved++;
 		unlink(bak);
 	}
-	fclose(f);
 	fsync_dir(dir);
 	unlink(journal);
 	fsync_dir(dir);
@@ -168,14 +167,13 @@ static void roll_forward(const char *dir, const char *jname, long pid, FILE *rep
 
 void ib_publish_recover(const char *out_dir, FILE *report)
 {
-	DIR *d = opendir(out_dir);
-	if (!d)
-		return;
 	IB_VEC(char *) names = {0};
-	for (struct dirent *e; (e = readdir(d));)
-		if (journal_pid(e->d_name))
-			IB_VEC_PUSH(names, ib_xstrdup(e->d_name));
-	closedir(d);
+	{
+		_cleanup_closedir_ DIR *d = opendir(out_dir);
+		for (struct dirent *e; d && (e = readdir(d));)
+			if (journal_pid(e->d_name))
+				IB_VEC_PUSH(names, ib_xstrdup(e->d_name));
+	}
 	for (size_t i = 0; i < names.n; i++) {
 		long pid = journal_pid(names.v[i]);
 		if (pid_dead(pid))

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,8 +20,12 @@
 #define _cleanup_(f) __attribute__((cleanup(f)))
 static inline void ib_freep(void *p) { free(*(void **)p); }
 static inline void ib_closep(int *fd) { if (*fd >= 0) close(*fd); }
+static inline void ib_fclosep(FILE **f) { if (*f) fclose(*f); }
+static inline void ib_closedirp(DIR **d) { if (*d) closedir(*d); }
 #define _cleanup_free_ _cleanup_(ib_freep)
 #define _cleanup_close_ _cleanup_(ib_closep)
+#define _cleanup_fclose_ _cleanup_(ib_fclosep)   /* FILE * (read-only use: errors are not checked) */
+#define _cleanup_closedir_ _cleanup_(ib_closedirp)
 /* Hand ownership over: returns the pointer and clears the variable. */
 #define TAKE_PTR(p) __extension__({ __typeof__(p) _tp = (p); (p) = NULL; _tp; })
 #define TAKE_FD(fd) __extension__({ int _tf = (fd); (fd) = -1; _tf; })
