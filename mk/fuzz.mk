@@ -6,7 +6,7 @@
 
 FUZZ := build/fuzz
 FUZZ_CC ?= clang
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. -Ilib -g -O1 -fno-omit-frame-pointer \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. -Ilib -g -O1 -fno-omit-frame-pointer -MMD -MP \
 	-fsanitize=fuzzer-no-link,address,undefined $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ)/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ)/obj/%.o,$(LIB_SRC))
