@@ -83,36 +83,15 @@ static int step_ptable(struct build *b, struct ib_error *err)
 {
 	struct ib_plan *p = b->plan;
 	struct ib_ptable *t = ib_xcalloc(1, sizeof(*t));
-	t->gpt = p->table == IB_TABLE_GPT;
-	t->sector_size = p->sector_size;
-	t->disk_bytes = p->disk_size;
-	t->disk_guid = p->disk_guid;
-	t->mbr_signature = p->mbr_signature;
-	if (p->nparts > IB_GPT_ENTRIES) { /* the planner refuses this; never write past entries[] */
-		free(t);
-		return ib_fail(err, IB_EXIT_INPUT, "%zu partitions: a partition table holds at most %d", p->nparts,
-			       IB_GPT_ENTRIES);
-	}
-	t->n = (unsigned)p->nparts;
-	for (size_t i = 0; i < p->nparts; i++) {
-		const struct ib_plan_part *pp = &p->parts[i];
-		struct ib_pt_entry *e = &t->entries[i];
-		e->first_lba = pp->start_lba;
-		e->last_lba = pp->end_lba;
-		e->type_guid = pp->type_guid;
-		e->part_guid = pp->part_guid;
-		e->mbr_type = pp->mbr_type;
-		e->bootable = pp->spec->bootable;
-		if (pp->spec->name)
-			snprintf(e->name, sizeof e->name, "%s", pp->spec->name);
-	}
-	int fd = open(p->work_image, O_RDWR | O_CLOEXEC);
-	int r;
-	if (fd < 0) {
-		r = ib_fail_errno(err, -errno, "cannot open '%s'", p->work_image);
-	} else {
-		r = t->gpt ? ib_gpt_write(fd, t, err) : ib_mbr_write(fd, t, err);
-		close(fd);
+	int r = ib_plan_ptable(p, t, err);
+	if (r == 0) {
+		int fd = open(p->work_image, O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			r = ib_fail_errno(err, -errno, "cannot open '%s'", p->work_image);
+		} else {
+			r = t->gpt ? ib_gpt_write(fd, t, err) : ib_mbr_write(fd, t, err);
+			close(fd);
+		}
 	}
 	free(t);
 	return r;

@@ -451,6 +451,33 @@ void ib_plan_use_backend(struct ib_plan *p, enum ib_backend backend)
 	make_steps(p);
 }
 
+int ib_plan_ptable(const struct ib_plan *p, struct ib_ptable *t, struct ib_error *err)
+{
+	memset(t, 0, sizeof(*t));
+	t->gpt = p->table == IB_TABLE_GPT;
+	t->sector_size = p->sector_size;
+	t->disk_bytes = p->disk_size;
+	t->disk_guid = p->disk_guid;
+	t->mbr_signature = p->mbr_signature;
+	if (p->nparts > IB_GPT_ENTRIES) /* never write past entries[] */
+		return ib_fail(err, IB_EXIT_INPUT, "%zu partitions: a partition table holds at most %d", p->nparts,
+			       IB_GPT_ENTRIES);
+	t->n = (unsigned)p->nparts;
+	for (size_t i = 0; i < p->nparts; i++) {
+		const struct ib_plan_part *pp = &p->parts[i];
+		struct ib_pt_entry *e = &t->entries[i];
+		e->first_lba = pp->start_lba;
+		e->last_lba = pp->end_lba;
+		e->type_guid = pp->type_guid;
+		e->part_guid = pp->part_guid;
+		e->mbr_type = pp->mbr_type;
+		e->bootable = pp->spec->bootable;
+		if (pp->spec->name)
+			snprintf(e->name, sizeof e->name, "%s", pp->spec->name);
+	}
+	return 0;
+}
+
 char *ib_plan_output_path(const struct ib_plan *p, const struct ib_output_spec *o)
 {
 	return ib_xasprintf("%s/%s.%s", p->out_dir, p->recipe->name, ib_out_format_ext(o->format));

@@ -109,6 +109,12 @@ void ib_plan_free(struct ib_plan *p);
 /* Switch the plan to a volume backend and redo its step list accordingly. */
 void ib_plan_use_backend(struct ib_plan *p, enum ib_backend backend);
 
+struct ib_ptable;
+/* The partition table the plan's layout gives (entries, GUIDs, MBR types and
+ * flags, names), for the writers in lib/ptable. 0, or -1 (exit 2) when it
+ * has more entries than a table holds (the recipe check refuses that). */
+int ib_plan_ptable(const struct ib_plan *p, struct ib_ptable *t, struct ib_error *err);
+
 /* The final path of an output: <out_dir>/<name>.<ext>. */
 char *ib_plan_output_path(const struct ib_plan *p, const struct ib_output_spec *o);
 struct ib_mkfs_args;
