@@ -25,6 +25,16 @@ struct ib_mkfs_args {
 	struct ib_undo *undo;
 };
 
+/* NTFS boot sector: the volume serial, 8 bytes little-endian, at this offset.
+ * mkntfs writes the boot sector at the partition's first sector and a copy
+ * at its last (the volume is one sector shorter for that reason). */
+#define IB_NTFS_BS_SERIAL 0x48
+
+/* Write a->ntfs_serial into both boot sectors of the NTFS volume that fd
+ * holds from byte 0 (a->size bytes), after checking both are NTFS boot
+ * sectors; what names fd in messages. 0, or -1. */
+int ib_ntfs_set_serial(int fd, const struct ib_mkfs_args *a, const char *what, struct ib_error *err);
+
 /* argv of the program each one runs (for plans and for running), malloc'd,
  * NULL-terminated; free with ib_argv_free. tmp is the temp file for mkntfs. */
 char **ib_fat_mkfs_argv(const struct ib_mkfs_args *a);

@@ -21,34 +21,14 @@
 #include "core/util.h"
 #include "vol/devattach.h"
 
-/* Boot sector: the volume serial (8 bytes LE) at 0x48, in the primary boot
- * sector (first sector) and the backup (last sector of the partition). */
-#define NTFS_BS_SERIAL 0x48
 
 static int write_serial(const char *dev, const struct ib_mkfs_args *a, struct ib_error *err)
 {
-	uint64_t ss = a->sector_size ? a->sector_size : 512;
-	uint64_t where[2] = {0, (a->size / ss - 1) * ss};
 	_cleanup_close_ int fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return ib_fail_errno(err, -errno, "ntfs: cannot open %s", dev);
-	uint8_t bs[512];
-	for (int i = 0; i < 2; i++) {
-		int r = ib_pread_all(fd, bs, sizeof bs, where[i]);
-		if (r < 0)
-			return ib_fail_errno(err, r, "ntfs: cannot read the boot sector at byte %" PRIu64 " of %s",
-					     where[i], dev);
-		if (memcmp(bs + 3, "NTFS    ", 8) || bs[510] != 0x55 || bs[511] != 0xAA)
-			return ib_fail(err, IB_EXIT_FAIL, "ntfs: mkntfs left no %s boot sector at byte %" PRIu64 " of %s",
-				       i ? "backup" : "primary", where[i], dev);
-	}
-	uint8_t v[8];
-	ib_put_le64(v, a->ntfs_serial);
-	for (int i = 0; i < 2; i++) {
-		int r = ib_pwrite_all(fd, v, sizeof v, where[i] + NTFS_BS_SERIAL);
-		if (r < 0)
-			return ib_fail_errno(err, r, "ntfs: cannot write the volume serial to %s", dev);
-	}
+	if (ib_ntfs_set_serial(fd, a, dev, err) < 0)
+		return -1;
 	if (fsync(fd) < 0)
 		return ib_fail_errno(err, -errno, "ntfs: cannot sync %s", dev);
 	return 0;

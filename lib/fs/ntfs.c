@@ -28,11 +28,6 @@
 #include "core/spawn.h"
 #include "core/util.h"
 
-/* The boot sector's volume serial number: 8 bytes, little-endian, at 0x48.
- * mkntfs writes the boot sector at the partition's first sector and a copy
- * at its last sector (the volume is one sector shorter than the partition
- * for that reason); both carry the serial. */
-#define NTFS_BS_SERIAL 0x48
 
 /* Boot sector geometry: Windows' own for disks (LBA-translated 255/63). */
 #define NTFS_HEADS 255
@@ -92,7 +87,7 @@ char **ib_ntfs_mkfs_argv(const struct ib_mkfs_args *a, const char *tmp)
 /* Write serial into the primary and the backup boot sector of the volume
  * mkntfs made in fd (partition-sized), after checking both are NTFS boot
  * sectors. */
-static int set_serial(int fd, const struct ib_mkfs_args *a, const char *tmp, struct ib_error *err)
+int ib_ntfs_set_serial(int fd, const struct ib_mkfs_args *a, const char *tmp, struct ib_error *err)
 {
 	uint64_t ss = a->sector_size ? a->sector_size : 512;
 	uint64_t where[2] = {0, (a->size / ss - 1) * ss};
@@ -103,13 +98,13 @@ static int set_serial(int fd, const struct ib_mkfs_args *a, const char *tmp, str
 			return ib_fail_errno(err, r, "ntfs: cannot read the boot sector at %" PRIu64 " of %s",
 					     where[i], tmp);
 		if (memcmp(bs + 3, "NTFS    ", 8) || bs[510] != 0x55 || bs[511] != 0xAA)
-			return ib_fail(err, IB_EXIT_FAIL, "ntfs: mkntfs left no %s boot sector at byte %" PRIu64,
-				       i ? "backup" : "primary", where[i]);
+			return ib_fail(err, IB_EXIT_FAIL, "ntfs: mkntfs left no %s boot sector at byte %" PRIu64 " of %s",
+				       i ? "backup" : "primary", where[i], tmp);
 	}
 	uint8_t v[8];
 	ib_put_le64(v, a->ntfs_serial);
 	for (int i = 0; i < 2; i++) {
-		int r = ib_pwrite_all(fd, v, sizeof v, where[i] + NTFS_BS_SERIAL);
+		int r = ib_pwrite_all(fd, v, sizeof v, where[i] + IB_NTFS_BS_SERIAL);
 		if (r < 0)
 			return ib_fail_errno(err, r, "ntfs: cannot write the volume serial into %s", tmp);
 	}
@@ -127,7 +122,7 @@ static int make_and_copy(const struct ib_mkfs_args *a, const char *tmp, int tfd,
 	ib_argv_free(argv);
 	if (r < 0)
 		return -1;
-	if (a->ntfs_serial && set_serial(tfd, a, tmp, err) < 0)
+	if (a->ntfs_serial && ib_ntfs_set_serial(tfd, a, tmp, err) < 0)
 		return -1;
 
 	_cleanup_close_ int ifd = open(a->image, O_RDWR | O_CLOEXEC);

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "vol/ntfs3g_compat.h"
+#include "fs/fs.h"
 #include "core/undo.h"
 #include "vol/ntfs3g_device.h"
 #include "inspect.h"
@@ -85,7 +86,7 @@ static int check_boot(const struct ib_inspect_vol *v, const uint8_t *b, struct i
 	fs->hidden_sectors = ib_get_le32(b + 0x1C);
 	fs->heads = heads;
 	fs->sectors_per_track = spt;
-	fs->serial = ib_xasprintf("%016" PRIX64, ib_get_le64(b + 0x48));
+	fs->serial = ib_xasprintf("%016" PRIX64, ib_get_le64(b + IB_NTFS_BS_SERIAL));
 	return 0;
 }
 
