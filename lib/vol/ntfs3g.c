@@ -43,53 +43,16 @@ static void vol_free(struct ib_vol *v)
 	free(v);
 }
 
-static const char *mount_error(int e)
-{
-	switch (e) {
-	case EINVAL:
-		return "not an NTFS filesystem";
-	case EPERM:
-		return "Windows is hibernated or was shut down with Fast Startup; boot it and shut it down fully";
-	case EOPNOTSUPP:
-		return "the NTFS journal is unclean (not safely closed by Windows)";
-	case EIO:
-		return "the NTFS filesystem is damaged (run chkdsk)";
-	default:
-		return strerror(e);
-	}
-}
-
 static int vol_open(struct ib_vol **out, const struct ib_vol_target *t, struct ib_error *err)
 {
 	*out = NULL;
-	struct stat st;
-	if (stat(t->image, &st) < 0)
-		return ib_fail_errno(err, -errno, "ntfs: cannot open %s", t->image);
-	if ((uint64_t)st.st_size < t->offset || (uint64_t)st.st_size - t->offset < t->size)
-		return ib_fail(err, IB_EXIT_FAIL, "ntfs: partition at %llu (+%llu bytes) lies beyond the end of %s",
-			       (unsigned long long)t->offset, (unsigned long long)t->size, t->image);
-
 	struct ib_vol *v = ib_xcalloc(1, sizeof(*v));
-	v->io.offset = t->offset;
-	v->io.size = t->size;
-	v->io.sector_size = t->sector_size ? t->sector_size : 512;
+	v->io.fd = -1;
+	if (ib_ntfs3g_mount(t, false, &v->io, &v->vol, err) < 0) {
+		vol_free(v);
+		return -1;
+	}
 	v->buf = ib_xmalloc(WRITE_CHUNK);
-
-	ntfs_set_char_encoding("utf8");
-	struct ntfs_device *dev = ib_ntfs3g_device_new(t->image, &v->io);
-	if (!dev) {
-		int e = errno;
-		vol_free(v);
-		return ib_fail_errno(err, -e, "ntfs: cannot set up a device for %s", t->image);
-	}
-	v->vol = ntfs_device_mount(dev, NTFS_MNT_NONE);
-	if (!v->vol) {
-		int e = errno;
-		ntfs_device_free(dev); /* a failed mount closes it but leaves it to us */
-		vol_free(v);
-		return ib_fail(err, IB_EXIT_FAIL, "ntfs: cannot open the filesystem at offset %llu of %s: %s",
-			       (unsigned long long)t->offset, t->image, mount_error(e));
-	}
 	*out = v;
 	return 0;
 }

@@ -3,6 +3,10 @@
  * bytes live in the image at the partition's offset. Positions past the end
  * of the partition read as end-of-device and cannot be written, so a bug in
  * the filesystem code can never touch a neighbouring partition. */
+#include "core/error.h"
+#include "vol.h"
+#include <sys/stat.h>
+#include <string.h>
 #include "ntfs3g_device.h"
 
 #include <errno.h>
@@ -205,4 +209,46 @@ struct ntfs_device *ib_ntfs3g_device_new(const char *image, struct ib_ntfs3g_io 
 	io->fd = -1;
 	io->pos = 0;
 	return ntfs_device_alloc(image, 0, &offset_ops, io);
+}
+
+/* libntfs-3g's errno after a failed mount, in words. */
+static const char *mount_error(int e)
+{
+	switch (e) {
+	case EINVAL: return "not an NTFS filesystem";
+	case EPERM: return "Windows is hibernated or was shut down with Fast Startup; boot it and shut it down fully";
+	case EOPNOTSUPP: return "the NTFS journal is unclean (Windows did not close the volume cleanly)";
+	case EIO: return "the NTFS filesystem is damaged (run chkdsk)";
+	default: return strerror(e);
+	}
+}
+
+int ib_ntfs3g_mount(const struct ib_vol_target *t, bool read_only, struct ib_ntfs3g_io *io, ntfs_volume **vol,
+		    struct ib_error *err)
+{
+	*vol = NULL;
+	struct stat st;
+	if (stat(t->image, &st) < 0)
+		return ib_fail_errno(err, -errno, "ntfs: cannot open %s", t->image);
+	if ((uint64_t)st.st_size < t->offset || (uint64_t)st.st_size - t->offset < t->size)
+		return ib_fail(err, IB_EXIT_INPUT, "ntfs: partition at %llu (+%llu bytes) lies beyond the end of %s",
+			       (unsigned long long)t->offset, (unsigned long long)t->size, t->image);
+	io->fd = -1;
+	io->offset = t->offset;
+	io->size = t->size;
+	io->sector_size = t->sector_size ? t->sector_size : 512;
+	ntfs_set_char_encoding("utf8");
+	struct ntfs_device *dev = ib_ntfs3g_device_new(t->image, io);
+	if (!dev)
+		return ib_fail_errno(err, -errno, "ntfs: cannot set up a device for %s", t->image);
+	*vol = ntfs_device_mount(dev, read_only ? NTFS_MNT_RDONLY : NTFS_MNT_NONE);
+	if (!*vol) {
+		int e = errno;
+		ntfs_device_free(dev); /* a failed mount closes it but leaves it to us */
+		bool input = e == EINVAL || e == EPERM || e == EOPNOTSUPP || e == EIO;
+		return ib_fail(err, input ? IB_EXIT_INPUT : IB_EXIT_FAIL,
+			       "ntfs: cannot open the filesystem at offset %llu of %s: %s", (unsigned long long)t->offset,
+			       t->image, mount_error(e));
+	}
+	return 0;
 }

@@ -4,6 +4,7 @@
  * offset + size). Private to the ntfs3g volume backend. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ntfs3g_compat.h"
@@ -21,3 +22,15 @@ struct ib_ntfs3g_io {
  * (ntfs_umount frees it; after a failed ntfs_device_mount call
  * ntfs_device_free). io->fd must be -1. */
 struct ntfs_device *ib_ntfs3g_device_new(const char *image, struct ib_ntfs3g_io *io);
+
+struct ib_vol_target;
+struct ib_error;
+/* The one way NTFS inside an image is opened (the volume backend and the
+ * injector's file operations): the partition must lie inside the image,
+ * io is set up for it (io->fd must be -1), and the volume is mounted
+ * through the offset device. One policy for failures: a partition past the
+ * image's end, or a volume that is not NTFS, is damaged, hibernated or has
+ * an unclean journal, is bad input (exit 2, said plainly); anything else is
+ * a build failure (exit 1). */
+int ib_ntfs3g_mount(const struct ib_vol_target *t, bool read_only, struct ib_ntfs3g_io *io, ntfs_volume **vol,
+		    struct ib_error *err);

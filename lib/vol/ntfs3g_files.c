@@ -37,50 +37,19 @@ static void entry_clear(struct entry *e)
 	*e = (struct entry){0};
 }
 
-static int mount_fail(struct ib_error *err, int e, const struct ib_vol_target *t)
-{
-	const char *why = e == EINVAL      ? "not an NTFS filesystem"
-			  : e == EPERM      ? "Windows is hibernated or was shut down with Fast Startup; boot it and "
-					      "shut it down fully"
-			  : e == EOPNOTSUPP ? "the NTFS journal is unclean (Windows did not close the volume cleanly)"
-			  : e == EIO        ? "the NTFS filesystem is damaged (run chkdsk)"
-					    : strerror(e);
-	return ib_fail(err, IB_EXIT_INPUT, "ntfs: cannot open the filesystem at offset %llu of %s: %s",
-		       (unsigned long long)t->offset, t->image, why);
-}
-
 int ib_ntfs_files_open(const struct ib_vol_target *t, bool read_only, const struct timespec *mtime,
 		       struct ib_ntfs_files **out, struct ib_error *err)
 {
 	*out = NULL;
-	struct stat st;
-	if (stat(t->image, &st) < 0)
-		return ib_fail_errno(err, -errno, "ntfs: cannot open %s", t->image);
-	if ((uint64_t)st.st_size < t->offset || (uint64_t)st.st_size - t->offset < t->size)
-		return ib_fail(err, IB_EXIT_INPUT, "ntfs: partition at %llu (+%llu bytes) lies beyond the end of %s",
-			       (unsigned long long)t->offset, (unsigned long long)t->size, t->image);
 	struct ib_ntfs_files *f = ib_xcalloc(1, sizeof(*f));
 	f->io.fd = -1;
-	f->io.offset = t->offset;
-	f->io.size = t->size;
-	f->io.sector_size = t->sector_size ? t->sector_size : 512;
 	if (mtime)
 		f->mtime = *mtime;
 	else
 		clock_gettime(CLOCK_REALTIME, &f->mtime);
-	ntfs_set_char_encoding("utf8");
-	struct ntfs_device *dev = ib_ntfs3g_device_new(t->image, &f->io);
-	if (!dev) {
-		int e = errno;
+	if (ib_ntfs3g_mount(t, read_only, &f->io, &f->vol, err) < 0) {
 		free(f);
-		return ib_fail_errno(err, -e, "ntfs: cannot set up a device for %s", t->image);
-	}
-	f->vol = ntfs_device_mount(dev, read_only ? NTFS_MNT_RDONLY : NTFS_MNT_NONE);
-	if (!f->vol) {
-		int e = errno;
-		ntfs_device_free(dev);
-		free(f);
-		return mount_fail(err, e, t);
+		return -1;
 	}
 	f->buf = ib_xmalloc(CHUNK);
 	*out = f;
