@@ -180,44 +180,12 @@ static ntfs_inode *create_or_empty(ntfs_inode *dir, const ntfschar *uname, int u
 	return ni;
 }
 
-/* Stream src into the file's unnamed data attribute in 1 MiB writes. */
+/* Stream src into the file in 1 MiB writes; the size must be what was planned. */
 static int write_data(struct ib_vol *v, ntfs_inode *ni, int fd, const char *path, const char *src, uint64_t size,
 		      struct ib_error *err)
 {
-	ntfs_attr *na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
-	if (!na)
-		return ib_fail_errno(err, -errno, "ntfs: cannot open the data of %s", path);
 	uint64_t pos = 0;
-	int rc = 0;
-	for (;;) {
-		if (ib_interrupted()) {
-			char *what = ib_xasprintf("ntfs: writing %s", path);
-			rc = ib_fail_interrupted(err, what);
-			free(what);
-			break;
-		}
-		ssize_t n = read(fd, v->buf, WRITE_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = ib_fail_errno(err, -errno, "ntfs: cannot read %s", src);
-			break;
-		}
-		if (n == 0)
-			break;
-		for (ssize_t off = 0; off < n;) {
-			s64 w = ntfs_attr_pwrite(na, (s64)(pos + (uint64_t)off), n - off, v->buf + off);
-			if (w <= 0) {
-				rc = ib_fail_errno(err, w < 0 ? -errno : -EIO, "ntfs: cannot write %s", path);
-				break;
-			}
-			off += w;
-		}
-		if (rc)
-			break;
-		pos += (uint64_t)n;
-	}
-	ntfs_attr_close(na);
+	int rc = ib_ntfs3g_write_stream(ni, fd, v->buf, WRITE_CHUNK, path, src, &pos, err);
 	if (!rc && pos != size)
 		rc = ib_fail(err, IB_EXIT_FAIL, "ntfs: %s changed while being copied to %s (%llu bytes, expected %llu)",
 			     src, path, (unsigned long long)pos, (unsigned long long)size);

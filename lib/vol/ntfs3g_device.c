@@ -3,6 +3,7 @@
  * bytes live in the image at the partition's offset. Positions past the end
  * of the partition read as end-of-device and cannot be written, so a bug in
  * the filesystem code can never touch a neighbouring partition. */
+#include "core/undo.h"
 #include "core/error.h"
 #include "vol.h"
 #include <sys/stat.h>
@@ -251,4 +252,45 @@ int ib_ntfs3g_mount(const struct ib_vol_target *t, bool read_only, struct ib_ntf
 			       t->image, mount_error(e));
 	}
 	return 0;
+}
+
+int ib_ntfs3g_write_stream(ntfs_inode *ni, int fd, uint8_t *buf, size_t bufsz, const char *path, const char *src,
+			   uint64_t *written, struct ib_error *err)
+{
+	*written = 0;
+	ntfs_attr *na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	if (!na)
+		return ib_fail_errno(err, -errno, "ntfs: cannot open the data of %s", path);
+	int rc = 0;
+	if (na->data_size && ntfs_attr_truncate(na, 0) < 0)
+		rc = ib_fail_errno(err, -errno, "ntfs: cannot truncate %s", path);
+	uint64_t pos = 0;
+	while (!rc) {
+		if (ib_interrupted()) {
+			_cleanup_free_ char *what = ib_xasprintf("ntfs: writing %s", path);
+			rc = ib_fail_interrupted(err, what);
+			break;
+		}
+		ssize_t n = read(fd, buf, bufsz);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = ib_fail_errno(err, -errno, "ntfs: cannot read %s", src);
+			break;
+		}
+		if (n == 0)
+			break;
+		for (ssize_t off = 0; off < n && !rc;) {
+			s64 w = ntfs_attr_pwrite(na, (s64)(pos + (uint64_t)off), n - off, buf + off);
+			if (w <= 0)
+				rc = ib_fail_errno(err, w < 0 ? -errno : -EIO, "ntfs: cannot write %s", path);
+			else
+				off += w;
+		}
+		if (!rc)
+			pos += (uint64_t)n;
+	}
+	ntfs_attr_close(na);
+	*written = pos;
+	return rc;
 }

@@ -25,6 +25,13 @@ struct ntfs_device *ib_ntfs3g_device_new(const char *image, struct ib_ntfs3g_io 
 
 struct ib_vol_target;
 struct ib_error;
+
+/* Stream fd to its end into ni's unnamed data attribute, emptied first, in
+ * chunks of bufsz through buf; SIGINT/SIGTERM stop it. *written: the bytes
+ * written. path names the NTFS file and src the source in messages. The one
+ * write loop of the volume backend and the injector. 0, or -1. */
+int ib_ntfs3g_write_stream(ntfs_inode *ni, int fd, uint8_t *buf, size_t bufsz, const char *path, const char *src,
+			   uint64_t *written, struct ib_error *err);
 /* The one way NTFS inside an image is opened (the volume backend and the
  * injector's file operations): the partition must lie inside the image,
  * io is set up for it (io->fd must be -1), and the volume is mounted

@@ -397,33 +397,8 @@ int ib_ntfs_files_mkdir(struct ib_ntfs_files *f, const char *path, char **real, 
 static int write_data(struct ib_ntfs_files *f, ntfs_inode *ni, int fd, const char *path, const char *src,
 		      struct ib_error *err)
 {
-	ntfs_attr *na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
-	if (!na)
-		return ib_fail_errno(err, -errno, "ntfs: cannot open the data of %s", path);
-	int rc = 0;
-	if (ntfs_attr_truncate(na, 0) < 0)
-		rc = ib_fail_errno(err, -errno, "ntfs: cannot truncate %s", path);
-	for (uint64_t pos = 0; !rc;) {
-		ssize_t n = read(fd, f->buf, CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = ib_fail_errno(err, -errno, "cannot read %s", src);
-			break;
-		}
-		if (n == 0)
-			break;
-		for (ssize_t off = 0; off < n && !rc;) {
-			s64 w = ntfs_attr_pwrite(na, (s64)(pos + (uint64_t)off), n - off, f->buf + off);
-			if (w <= 0)
-				rc = ib_fail_errno(err, w < 0 ? -errno : -EIO, "ntfs: cannot write %s", path);
-			else
-				off += w;
-		}
-		pos += (uint64_t)n;
-	}
-	ntfs_attr_close(na);
-	return rc;
+	uint64_t written = 0;
+	return ib_ntfs3g_write_stream(ni, fd, f->buf, CHUNK, path, src, &written, err);
 }
 
 int ib_ntfs_files_write(struct ib_ntfs_files *f, const char *path, const char *host_src, struct ib_error *err)
