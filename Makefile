@@ -7,8 +7,9 @@ BINDIR ?= $(PREFIX)/bin
 CC ?= cc
 
 PKGS := yaml-0.1 zlib libcrypto hivex libelf libarchive libntfs-3g
-# Warnings are errors in `make check`, the test build and CI (WERROR=1 there);
-# a plain `make` (packagers, newer compilers) only warns.
+# Warnings are errors in the test build (build/san: `make test-build`,
+# `make check`, CI) and with WERROR=1; a plain `make` (packagers, newer
+# compilers) only warns.
 WERROR ?= 0
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 ifeq ($(WERROR),1)
@@ -21,8 +22,10 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. -Ilib $(WARN) -
 LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lz -lcrypto -lhivex -lelf -larchive -lntfs-3g)
 
 HARDEN := -fstack-protector-strong -fPIE
-OPT_CFLAGS := -O2 -g -D_FORTIFY_SOURCE=2 $(HARDEN)
-SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined $(HARDEN)
+# -U first: some compilers predefine another level.
+OPT_CFLAGS := -O2 -g -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 $(HARDEN)
+SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined $(HARDEN) \
+	$(if $(filter-out 1,$(WERROR)),-Werror) # (WARN has it with WERROR=1)
 LINK_FLAGS := -pie
 
 LIB_SRC := $(sort $(wildcard lib/*.c lib/*/*.c platform/*.c platform/*/*.c))

@@ -123,7 +123,12 @@ setup_tmp() {
 	UNPRIV=(setpriv --reuid="$NOBODY" --regid="$NOBODY" --clear-groups
 		env -u MTOOLS_SKIP_CHECK -u TZ HOME="$T/home" TMPDIR="$T/w/tmp" LC_ALL=C LANG=)
 	stage_repo_if_unreachable
+	SHM_BEFORE=$(shm_files)
 }
+
+# What builds keep in /dev/shm (mkntfs's temporary file, named
+# .imgbuild-<name>.<pid>.ntfs-p<N>.tmp), made by the unprivileged user.
+shm_files() { find /dev/shm -maxdepth 1 -name '.imgbuild-*' -user "$NOBODY" -printf '%P\n' 2>/dev/null | LC_ALL=C sort; }
 
 # A clone in root's 0700 home (or any tree the unprivileged user cannot
 # enter): the tests then run on a world-readable copy of what they use (the
@@ -267,6 +272,21 @@ assert_no_leftovers() {
 	if [ -n "$left" ]; then
 		fail "leftovers in TMPDIR:"
 		echo "$left" | sed 's/^/  /'
+	fi
+	assert_no_shm_leftovers
+}
+# No file in /dev/shm that a build of this test left: new since setup_tmp and
+# its build's pid gone (a build still running elsewhere is not ours to judge).
+assert_no_shm_leftovers() {
+	local f left=()
+	while read -r f; do
+		[ -n "$f" ] || continue
+		[[ $f =~ .*\.([0-9]+)\. ]] && kill -0 "${BASH_REMATCH[1]}" 2>/dev/null && continue
+		left+=("$f")
+	done < <(LC_ALL=C comm -13 <(echo "${SHM_BEFORE:-}") <(shm_files))
+	if [ ${#left[@]} -gt 0 ]; then
+		fail "leftovers in /dev/shm:"
+		printf '  /dev/shm/%s\n' "${left[@]}"
 	fi
 }
 # The output dir holds exactly these names (none: empty or absent).
