@@ -6,7 +6,7 @@
 # a device left by a dead build is reported; and the illumos code path on
 # the simulated illumos (tests/sim/illumos, SYNTHETIC CTF): a matching fuse
 # module passes with a canary mount through the lofiadm stand-in, an
-# illumos-joyent module on a gate kernel fails with 3, the message the map (DESIGN.md) gives,
+# illumos-joyent module on a gate kernel fails with 3, the message the map (../shared/DESIGN.md) gives,
 # and no mount attempted. No loop device or lofi mapping is left behind.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
