@@ -124,11 +124,7 @@ static void print_plan_json(const struct ib_plan *p)
 			ib_json_kv_str(&j, "fs", ib_fs_type_name(s->fs.type));
 			ib_json_kv_str(&j, "label", s->fs.label);
 			ib_json_kv_uint(&j, "cluster_size", pp->cluster_size);
-			if (s->fs.type == IB_FS_NTFS)
-				snprintf(buf, sizeof buf, "%016" PRIX64, pp->ntfs_serial);
-			else
-				snprintf(buf, sizeof buf, "%04X-%04X", (unsigned)(pp->fs_serial >> 16),
-					 (unsigned)(pp->fs_serial & 0xffff));
+			ib_fs_ops_of(s->fs.type)->format_serial(pp->fs_serial, pp->ntfs_serial, buf, sizeof buf);
 			ib_json_kv_str(&j, "serial", buf);
 		}
 		ib_json_kv_uint(&j, "files", pp->nfiles);

@@ -4,6 +4,7 @@
  * and renamed into place only after every step has succeeded. */
 #include "build.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -97,8 +98,9 @@ static int step_ptable(struct build *b, struct ib_error *err)
 	return r;
 }
 
-/* --backend mount: NTFS is made and filled through an attached device and an
- * ntfs-3g mount; FAT keeps mkfs.fat --offset and mtools (no FUSE involved). */
+/* --backend mount: a filesystem whose handler has device ways (NTFS) is made
+ * and filled through an attached device and an ntfs-3g mount; the others
+ * (FAT: mkfs.fat --offset and mtools) keep their one way. */
 static bool mount_backend(const struct build *b)
 {
 	return b->plan->backend == IB_BACKEND_MOUNT;
@@ -109,18 +111,20 @@ static int step_mkfs(struct build *b, struct ib_plan_part *pp, struct ib_error *
 	struct ib_mkfs_args a;
 	ib_plan_mkfs_args(b->plan, pp, &a);
 	a.undo = &b->undo;
-	if (pp->spec->fs.type == IB_FS_NTFS && mount_backend(b))
-		return ib_ntfs_mkfs_dev(&a, pp->number, b->plan->table, err);
-	return pp->spec->fs.type == IB_FS_NTFS ? ib_ntfs_mkfs(&a, err) : ib_fat_mkfs(&a, err);
+	const struct ib_fs_ops *o = ib_fs_ops_of(pp->spec->fs.type);
+	assert(o); /* the plan has MKFS steps only for partitions with a filesystem */
+	if (o->mkfs_dev && mount_backend(b))
+		return o->mkfs_dev(&a, pp->number, b->plan->table, err);
+	return o->mkfs(&a, err);
 }
 
 static int step_files(struct build *b, struct ib_plan_part *pp, struct ib_error *err)
 {
 	struct ib_plan *p = b->plan;
 	/* pp->fs: the recipe's fs, or what a base's partition holds. */
-	const struct ib_vol_ops *ops = pp->fs == IB_FS_NTFS ? &ib_vol_ntfs3g_ops : &ib_vol_fat_ops;
-	if (pp->fs == IB_FS_NTFS && mount_backend(b))
-		ops = &ib_vol_mount_ops;
+	const struct ib_fs_ops *o = ib_fs_ops_of(pp->fs);
+	assert(o); /* the planner refuses files: where no filesystem is */
+	const struct ib_vol_ops *ops = o->vol_mount && mount_backend(b) ? o->vol_mount : o->vol_lib;
 	struct ib_vol_target t = {
 		.image = p->work_image,
 		.offset = pp->offset,
@@ -297,11 +301,14 @@ static int publish_outputs(struct build *b, struct ib_error *err)
 	return r;
 }
 
-static bool plan_has_ntfs(const struct ib_plan *p)
+/* Whether a partition goes through FUSE: its handler has a mount way. */
+static bool plan_mounts(const struct ib_plan *p)
 {
-	for (size_t i = 0; i < p->nparts; i++)
-		if (p->parts[i].spec->fs.type == IB_FS_NTFS || p->parts[i].fs == IB_FS_NTFS)
+	for (size_t i = 0; i < p->nparts; i++) {
+		const struct ib_fs_ops *o = ib_fs_ops_of(p->parts[i].fs);
+		if (o && o->vol_mount)
 			return true;
+	}
 	return false;
 }
 
@@ -357,7 +364,7 @@ static int preflight(struct build *b, struct ib_error *err)
 			return -1;
 		/* The FUSE driver is verified again before each mount; checking
 		 * it here too fails a broken driver before the first write. */
-		if (plan_has_ntfs(b->plan) && ib_platform_fuse_verify(NULL, err) < 0)
+		if (plan_mounts(b->plan) && ib_platform_fuse_verify(NULL, err) < 0)
 			return -1;
 	}
 	if (ib_tools_check(ib_plan_tools(b->plan), err) < 0)

@@ -37,6 +37,15 @@ void *ib_xrealloc(void *p, size_t n)
 	return p;
 }
 
+size_t ib_utf16_units(const char *s)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xC0) != 0x80)
+			n += *p >= 0xF0 ? 2 : 1;
+	return n;
+}
+
 char *ib_xstrdup(const char *s)
 {
 	return ib_xstrndup(s, strlen(s));

@@ -35,6 +35,8 @@ void *ib_xmalloc(size_t n);
 void *ib_xcalloc(size_t n, size_t size);
 void *ib_xrealloc(void *p, size_t n);
 char *ib_xstrdup(const char *s);
+/* UTF-16 code units of valid UTF-8: one per sequence, two past U+FFFF. */
+size_t ib_utf16_units(const char *s);
 char *ib_xstrndup(const char *s, size_t n);
 char *ib_xasprintf(const char *fmt, ...) IB_PRINTF(1, 2);
 char *ib_xvasprintf(const char *fmt, va_list ap) IB_PRINTF(1, 0);

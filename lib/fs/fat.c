@@ -30,10 +30,6 @@
 #include "recipe/recipe.h"
 #include "core/spawn.h"
 
-#define FAT16_MIN_CLUSTERS 4085u
-#define FAT16_MAX_CLUSTERS 65524u
-#define FAT32_MIN_CLUSTERS 65525u
-#define FAT_MAX_CLUSTER_SIZE (UINT64_C(32) << 10)
 
 /* Windows' FAT32 defaults by volume size, used as the largest cluster we pick. */
 static uint64_t fat32_cluster_cap(uint64_t size)
@@ -55,7 +51,7 @@ static uint64_t fat32_cluster_cap(uint64_t size)
 }
 
 /* FAT32: the largest cluster up to Windows' default that still leaves at
- * least 65525 clusters (judged by ib_fs_min_size, so the plan's "too small"
+ * least 65525 clusters (judged by ib_fat_min_size, so the plan's "too small"
  * check agrees). 512-byte sectors: 260 MiB -> 4 KiB, 100 MiB -> 1 KiB,
  * 33 MiB -> 512 B. A cluster is never smaller than a sector, so FAT32 on
  * 4096-byte sectors needs about 257 MiB or more.
@@ -67,14 +63,14 @@ uint64_t ib_fat_default_cluster(uint64_t size, uint32_t sector_size, int fat_bit
 	uint64_t ss = sector_size ? sector_size : 512;
 	if (fat_bits == 16) {
 		uint64_t c = ss;
-		while (c < (UINT64_C(64) << 10) && size / c > FAT16_MAX_CLUSTERS)
+		while (c < IB_FAT_MAX_CLUSTER && size / c > IB_FAT16_MAX_CLUSTERS)
 			c <<= 1;
 		return c;
 	}
 	uint64_t c = fat32_cluster_cap(size);
 	if (c < ss)
 		c = ss;
-	while (c > ss && size < ib_fs_min_size(IB_FS_FAT32, c, (uint32_t)ss))
+	while (c > ss && size < ib_fat_min_size(32, c, (uint32_t)ss))
 		c >>= 1;
 	return c;
 }
@@ -150,23 +146,22 @@ static int check_args(const struct ib_mkfs_args *a, struct ib_error *err)
 	if (a->offset % ss || a->size % ss)
 		return ib_fail(err, IB_EXIT_INPUT, "FAT partition at %" PRIu64 " (size %" PRIu64
 			       ") is not aligned to %" PRIu64 "-byte sectors", a->offset, a->size, ss);
-	if (!is_pow2(cs) || cs < ss || cs > FAT_MAX_CLUSTER_SIZE)
+	if (!is_pow2(cs) || cs < ss || cs > IB_FAT_MAX_CLUSTER)
 		return ib_fail(err, IB_EXIT_INPUT,
 			       "FAT cluster size %" PRIu64 " must be a power of two from the sector size (%" PRIu64
 			       ") to 32 KiB", cs, ss);
 	if (a->offset / ss > UINT32_MAX)
 		return ib_fail(err, IB_EXIT_INPUT, "a FAT partition must start within the first 2^32 sectors");
-	uint64_t min = a->fat_bits == 16 ? ib_fs_min_size(IB_FS_FAT16, cs, (uint32_t)ss)
-					 : ib_fs_min_size(IB_FS_FAT32, cs, (uint32_t)ss);
+	uint64_t min = ib_fat_min_size(a->fat_bits, cs, (uint32_t)ss);
 	if (a->size < min)
 		return ib_fail(err, IB_EXIT_INPUT,
 			       "a %s with %" PRIu64 "-byte clusters needs a partition of at least %" PRIu64
 			       " KiB; this one is %" PRIu64 " KiB", fat_name(a->fat_bits), cs, (min + 1023) / 1024,
 			       a->size / 1024);
-	if (a->fat_bits == 16 && a->size / cs > FAT16_MAX_CLUSTERS)
+	if (a->fat_bits == 16 && a->size / cs > IB_FAT16_MAX_CLUSTERS)
 		return ib_fail(err, IB_EXIT_INPUT,
 			       "a FAT16 of %" PRIu64 " KiB with %" PRIu64 "-byte clusters has more than %u clusters; "
-			       "use larger clusters or FAT32", a->size / 1024, cs, FAT16_MAX_CLUSTERS);
+			       "use larger clusters or FAT32", a->size / 1024, cs, IB_FAT16_MAX_CLUSTERS);
 	return 0;
 }
 
@@ -188,15 +183,15 @@ static int check_boot_sector(int fd, const struct ib_mkfs_args *a, struct ib_err
 			       a->offset);
 	uint64_t meta = rsvd + (uint64_t)nfats * fatsz + ((uint64_t)root * 32 + bps - 1) / bps;
 	uint64_t clusters = tot > meta ? (tot - meta) / spc : 0;
-	bool ok = a->fat_bits == 16 ? clusters >= FAT16_MIN_CLUSTERS && clusters <= FAT16_MAX_CLUSTERS
-				    : clusters >= FAT32_MIN_CLUSTERS;
+	bool ok = a->fat_bits == 16 ? clusters >= IB_FAT16_MIN_CLUSTERS && clusters <= IB_FAT16_MAX_CLUSTERS
+				    : clusters >= IB_FAT32_MIN_CLUSTERS;
 	if (!ok)
 		return ib_fail(err, IB_EXIT_INPUT,
 			       "mkfs.fat made a %s with %" PRIu64 " clusters, outside what %s allows "
 			       "(%u to %u); change the partition size or cluster size",
 			       fat_name(a->fat_bits), clusters, fat_name(a->fat_bits),
-			       a->fat_bits == 16 ? FAT16_MIN_CLUSTERS : FAT32_MIN_CLUSTERS,
-			       a->fat_bits == 16 ? FAT16_MAX_CLUSTERS : 0x0FFFFFF5u);
+			       a->fat_bits == 16 ? IB_FAT16_MIN_CLUSTERS : IB_FAT32_MIN_CLUSTERS,
+			       a->fat_bits == 16 ? IB_FAT16_MAX_CLUSTERS : IB_FAT32_MAX_CLUSTERS);
 	return 0;
 }
 

@@ -25,6 +25,15 @@ struct ib_mkfs_args {
 	struct ib_undo *undo;
 };
 
+/* The FAT specification's limits: the cluster count decides the type a
+ * reader sees. Clusters above 32 KiB are not portable (mkfs.fat warns,
+ * several readers refuse them). */
+#define IB_FAT16_MIN_CLUSTERS 4085u
+#define IB_FAT16_MAX_CLUSTERS 65524u
+#define IB_FAT32_MIN_CLUSTERS 65525u
+#define IB_FAT32_MAX_CLUSTERS 0x0FFFFFF5u
+#define IB_FAT_MAX_CLUSTER (UINT64_C(32) << 10)
+
 /* NTFS boot sector: the volume serial, 8 bytes little-endian, at this offset.
  * mkntfs writes the boot sector at the partition's first sector and a copy
  * at its last (the volume is one sector shorter for that reason). */
@@ -71,5 +80,6 @@ int ib_copy_extents(int src_fd, int dst_fd, uint64_t dst_off, struct ib_error *e
 uint64_t ib_ntfs_default_cluster(uint64_t size, uint32_t sector_size);
 uint64_t ib_fat_default_cluster(uint64_t size, uint32_t sector_size, int fat_bits);
 /* Minimum partition size for a filesystem with these parameters (for the
- * "partition too small for its filesystem" error). */
-uint64_t ib_fs_min_size(int fs_type, uint64_t cluster_size, uint32_t sector_size);
+ * "partition too small for its filesystem" error; measured, fs_common.c). */
+uint64_t ib_ntfs_min_size(uint64_t cluster_size, uint32_t sector_size);
+uint64_t ib_fat_min_size(int fat_bits, uint64_t cluster_size, uint32_t sector_size);

@@ -5,7 +5,6 @@
 
 #include <stdlib.h>
 
-#include "recipe/recipe.h"
 #include "core/size.h"
 
 void ib_argv_free(char **argv)
@@ -39,29 +38,26 @@ uint64_t ib_ntfs_default_cluster(uint64_t size, uint32_t sector_size)
  * filesystem reads as another FAT type and mtools refuses it; add the two
  * FATs, the reserved sectors, the FAT16 root directory and one cluster of
  * data-area alignment. */
-uint64_t ib_fs_min_size(int fs_type, uint64_t cluster_size, uint32_t sector_size)
+uint64_t ib_ntfs_min_size(uint64_t cluster_size, uint32_t sector_size)
 {
 	uint64_t cs = cluster_size ? cluster_size : 4096;
 	uint64_t ss = sector_size ? sector_size : 512;
+	if (cs >= (UINT64_C(2) << 20))
+		return (UINT64_C(400) << 20) + ss;
+	uint64_t need = 20 * cs;
+	if (need < (UINT64_C(1) << 20))
+		need = UINT64_C(1) << 20;
+	return need + ss;
+}
 
-	switch (fs_type) {
-	case IB_FS_NTFS: {
-		if (cs >= (UINT64_C(2) << 20))
-			return (UINT64_C(400) << 20) + ss;
-		uint64_t need = 20 * cs;
-		if (need < (UINT64_C(1) << 20))
-			need = UINT64_C(1) << 20;
-		return need + ss;
-	}
-	case IB_FS_FAT16: {
+uint64_t ib_fat_min_size(int fat_bits, uint64_t cluster_size, uint32_t sector_size)
+{
+	uint64_t cs = cluster_size ? cluster_size : 4096;
+	uint64_t ss = sector_size ? sector_size : 512;
+	if (fat_bits == 16) {
 		uint64_t clusters = 4096 + 2;
 		return clusters * cs + 2 * ib_align_up(clusters * 2, ss) + 512 * 32 + 32 * ss + cs;
 	}
-	case IB_FS_FAT32: {
-		uint64_t clusters = 65536 + 2;
-		return clusters * cs + 2 * ib_align_up(clusters * 4, ss) + 32 * ss + cs;
-	}
-	default:
-		return 0;
-	}
+	uint64_t clusters = 65536 + 2;
+	return clusters * cs + 2 * ib_align_up(clusters * 4, ss) + 32 * ss + cs;
 }

@@ -40,15 +40,8 @@ static int resolve_type(struct ib_plan *p, struct ib_plan_part *pp, struct ib_di
 {
 	const struct ib_partition_spec *s = pp->spec;
 	const char *t = s->type;
-	if (!t) {
-		/* No type given: what the filesystem implies. */
-		switch (s->fs.type) {
-		case IB_FS_FAT32: t = "fat32"; break;
-		case IB_FS_FAT16: t = "fat16"; break;
-		case IB_FS_NTFS: t = "basic-data"; break;
-		default: t = p->table == IB_TABLE_GPT ? "basic-data" : "linux"; break;
-		}
-	}
+	if (!t) /* the recipe check fills it in; a spec made otherwise gets the same */
+		t = ib_fs_default_ptype(s->fs.type, p->table);
 	const struct ib_ptype_alias *a = ib_ptype_lookup(t);
 	if (p->table == IB_TABLE_GPT) {
 		if (a && a->gpt_guid)
@@ -73,18 +66,21 @@ static int resolve_type(struct ib_plan *p, struct ib_plan_part *pp, struct ib_di
 	return -1;
 }
 
-static uint64_t default_cluster(const struct ib_plan *p, const struct ib_plan_part *pp)
+/* "partition 'esp'", or "partition 2" when it has no name. */
+static const char *spec_label(const struct ib_plan_part *pp, char *buf, size_t n)
 {
-	const struct ib_fs_spec *fs = &pp->spec->fs;
-	if (fs->cluster_size)
-		return fs->cluster_size;
-	if (fs->type == IB_FS_NTFS)
-		return ib_ntfs_default_cluster(pp->size, p->sector_size);
-	return ib_fat_default_cluster(pp->size, p->sector_size, fs->type == IB_FS_FAT16 ? 16 : 32);
+	if (pp->spec->name)
+		snprintf(buf, n, "partition '%s'", pp->spec->name);
+	else
+		snprintf(buf, n, "partition %u", pp->number);
+	return buf;
 }
 
 /* Lay the partitions out in order; the one `rest` partition takes what the
- * others leave. Starts are aligned; sizes are rounded up to whole sectors. */
+ * others leave, rounded down to the alignment. Starts are rounded up to the
+ * alignment; sizes are rounded up to whole sectors (docs/recipe.md). The
+ * recipe check leaves all of this to here: one computation, before any
+ * write. */
 static int layout(struct ib_plan *p, struct ib_diags *d)
 {
 	const struct ib_disk_spec *disk = &p->recipe->disk;
@@ -111,8 +107,10 @@ static int layout(struct ib_plan *p, struct ib_diags *d)
 		uint64_t avail = limit - first;
 		rest_size = avail > fixed ? ib_align_down(avail - fixed, align) : 0;
 		if (rest_size == 0) {
-			ib_diag_add(d, IB_SEV_ERROR, &p->parts[rest].spec->size_loc, NULL,
-				    "no space is left for this `rest` partition: the other partitions take %s of %s",
+			ib_diag_add(d, IB_SEV_ERROR, &p->parts[rest].spec->size_loc,
+				    "shrink the other partitions or grow disk.size",
+				    "layout larger than the disk: nothing is left for `size: rest` (the other "
+				    "partitions take %s of %s usable)",
 				    ib_size_format(fixed, (char[32]){0}, 32),
 				    ib_size_format(avail, (char[32]){0}, 32));
 			return -1;
@@ -125,10 +123,12 @@ static int layout(struct ib_plan *p, struct ib_diags *d)
 		uint64_t size = s->size_rest ? rest_size : ib_align_up(s->size, ss);
 		uint64_t start = ib_align_up(cursor, align);
 		if (start > limit || size > limit - start) {
-			ib_diag_add(d, IB_SEV_ERROR, &s->size_loc, NULL,
-				    "layout larger than the disk: partition %zu would end at byte %" PRIu64
-				    ", past the last usable byte %" PRIu64 " of this %s disk",
-				    i + 1, start + size, limit - 1, ib_table_name(p->table));
+			char who[96], a[32], b[32], e[32];
+			ib_diag_add(d, IB_SEV_ERROR, &s->size_loc, "shrink the partitions or grow disk.size",
+				    "layout larger than the disk: %s (%s from offset %s) ends past the usable end of "
+				    "the disk at %s",
+				    spec_label(pp, who, sizeof who), ib_size_format(size, a, sizeof a),
+				    ib_size_format(start, b, sizeof b), ib_size_format(limit, e, sizeof e));
 			return -1;
 		}
 		pp->offset = start;
@@ -147,24 +147,31 @@ static int layout(struct ib_plan *p, struct ib_diags *d)
 	return 0;
 }
 
-/* Filesystem parameters that depend on the final size. */
+/* Filesystem parameters that depend on the final size, and whether the
+ * filesystem fits the partition (its handler's rules). */
 static int resolve_fs(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags *d)
 {
 	const struct ib_partition_spec *s = pp->spec;
-	if (s->fs.type == IB_FS_NONE)
+	const struct ib_fs_ops *o = ib_fs_ops_of(s->fs.type);
+	if (!o)
 		return 0;
-	pp->cluster_size = default_cluster(p, pp);
-	uint64_t min = ib_fs_min_size(s->fs.type, pp->cluster_size, p->sector_size);
-	if (pp->size < min) {
-		char a[32], b[32];
-		ib_diag_add(d, IB_SEV_ERROR, &s->size_loc, NULL,
-			    "partition too small for its filesystem: %s with %s clusters needs at least %s, "
-			    "the partition has %s",
-			    ib_fs_type_name(s->fs.type), ib_size_format(pp->cluster_size, (char[32]){0}, 32),
-			    ib_size_format(min, a, sizeof a), ib_size_format(pp->size, b, sizeof b));
-		return -1;
-	}
-	return 0;
+	pp->cluster_size = s->fs.cluster_size ? s->fs.cluster_size : o->default_cluster(pp->size, p->sector_size);
+	char who[96];
+	struct ib_buf msg = {0};
+	struct ib_fs_fit f = {
+		.bytes = pp->size,
+		.cluster = pp->cluster_size,
+		.cluster_given = s->fs.cluster_size != 0,
+		.sector_size = p->sector_size,
+		.align = p->align,
+		.who = spec_label(pp, who, sizeof who),
+		.msg = &msg,
+	};
+	if (o->check_fit(&f) == 0)
+		return 0;
+	ib_diag_add(d, IB_SEV_ERROR, f.at_cluster ? &s->fs.cluster_loc : &s->size_loc, f.hint, "%s", msg.s);
+	ib_buf_free(&msg);
+	return -1;
 }
 
 static int scan_files(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags *d)
@@ -228,6 +235,7 @@ static const char *part_label(const struct ib_plan_part *pp)
 /* The mkfs arguments of a partition, as the builder will use them. */
 void ib_plan_mkfs_args(const struct ib_plan *p, const struct ib_plan_part *pp, struct ib_mkfs_args *a)
 {
+	const struct ib_fs_ops *o = ib_fs_ops_of(pp->spec->fs.type);
 	*a = (struct ib_mkfs_args){
 		.image = p->work_image,
 		.work_dir = p->work_dir,
@@ -236,7 +244,7 @@ void ib_plan_mkfs_args(const struct ib_plan *p, const struct ib_plan_part *pp, s
 		.sector_size = p->sector_size,
 		.cluster_size = pp->cluster_size,
 		.label = pp->spec->fs.label,
-		.fat_bits = pp->spec->fs.type == IB_FS_FAT16 ? 16 : 32,
+		.fat_bits = o ? o->fat_bits : 0,
 		.serial = pp->fs_serial,
 		.ntfs_serial = pp->ntfs_serial,
 		.ntfs_tmp = pp->ntfs_tmp,
@@ -268,8 +276,9 @@ static char *content_title(const struct ib_plan *p, const struct ib_plan_part *p
 	if (kind == IB_STEP_WINDOWS)
 		return ib_xasprintf("customise Windows on %s", ref);
 	char sz[32];
-	const char *ntfs = p->backend == IB_BACKEND_MOUNT ? "an ntfs-3g mount" : "libntfs-3g";
-	const char *via = pp->fs == IB_FS_NTFS ? ntfs : pp->fs ? "mtools" : "libntfs-3g or mtools";
+	const struct ib_fs_ops *o = ib_fs_ops_of(pp->fs); /* NULL: a base's partition not probed yet */
+	const char *via = !o ? "the filesystem found there"
+		: p->backend == IB_BACKEND_MOUNT && o->vol_mount ? "an ntfs-3g mount" : o->fill_via;
 	return ib_xasprintf("copy %" PRIu64 " file%s, %" PRIu64 " dir%s (%s) into %s via %s", pp->nfiles,
 			    pp->nfiles == 1 ? "" : "s", pp->ndirs, pp->ndirs == 1 ? "" : "s",
 			    ib_size_format(pp->bytes, sz, sizeof sz), ref, via);
@@ -323,24 +332,19 @@ static void make_steps(struct ib_plan *p)
 			      p->nparts, p->nparts == 1 ? "" : "s"));
 	for (size_t i = 0; i < p->nparts; i++) {
 		struct ib_plan_part *pp = &p->parts[i];
-		enum ib_fs_type fs = pp->spec->fs.type;
-		if (fs == IB_FS_NONE)
+		const struct ib_fs_ops *o = ib_fs_ops_of(pp->spec->fs.type);
+		if (!o)
 			continue;
+		/* lib: in place, or a temporary file spliced in; mount: the attached device. */
+		bool dev = p->backend == IB_BACKEND_MOUNT && o->mkfs_dev;
+		if (o->mkfs_in_temp && !dev && !pp->ntfs_tmp)
+			pp->ntfs_tmp = ib_plan_ntfs_tmp(p, pp);
 		struct ib_mkfs_args a;
 		ib_plan_mkfs_args(p, pp, &a);
-		char **argv;
-		if (fs == IB_FS_NTFS) {
-			/* lib: a temporary file spliced in; mount: the attached device. */
-			if (p->backend != IB_BACKEND_MOUNT && !pp->ntfs_tmp)
-				pp->ntfs_tmp = ib_plan_ntfs_tmp(p, pp);
-			char *dev = p->backend == IB_BACKEND_MOUNT ? ib_xasprintf("<device of p%u>", pp->number) : NULL;
-			argv = ib_ntfs_mkfs_argv(&a, dev ? dev : pp->ntfs_tmp);
-			free(dev);
-		} else {
-			argv = ib_fat_mkfs_argv(&a);
-		}
+		_cleanup_free_ char *devname = dev ? ib_xasprintf("<device of p%u>", pp->number) : NULL;
+		char **argv = o->mkfs_argv(&a, dev ? devname : pp->ntfs_tmp);
 		add_step(p, IB_STEP_MKFS, pp, NULL, argv,
-			 ib_xasprintf("make %s on p%u (%s)", ib_fs_type_name(fs), pp->number, part_label(pp)));
+			 ib_xasprintf("make %s on p%u (%s)", o->name, pp->number, part_label(pp)));
 		add_content_steps(p, pp);
 	}
 	}
@@ -489,34 +493,44 @@ char *ib_plan_output_tmp(const struct ib_plan *p, const struct ib_output_spec *o
 			    ib_out_format_ext(o->format));
 }
 
+/* Append the programs of list that tools does not hold yet. */
+static void add_tools(const char **tools, size_t *n, const char *const *list)
+{
+	for (; *list; list++) {
+		size_t i = 0;
+		while (i < *n && strcmp(tools[i], *list))
+			i++;
+		if (i == *n)
+			tools[(*n)++] = *list;
+	}
+}
+
 const char **ib_plan_tools(const struct ib_plan *p)
 {
 	static const char *tools[16];
 	size_t n = 0;
-	bool fat = false, fat_files = false, ntfs = false, conv = false;
+	bool conv = false, mounts = false;
+	/* What each partition's handler runs: to make it (a new partition; a
+	 * base's is made already), and to fill it. */
 	for (size_t i = 0; i < p->nparts; i++) {
-		enum ib_fs_type t = p->parts[i].fs;
-		fat |= t == IB_FS_FAT16 || t == IB_FS_FAT32;
-		fat_files |= (t == IB_FS_FAT16 || t == IB_FS_FAT32) && p->parts[i].nfiles + p->parts[i].ndirs > 0;
-		ntfs |= t == IB_FS_NTFS;
+		const struct ib_plan_part *pp = &p->parts[i];
+		const struct ib_fs_ops *o = ib_fs_ops_of(pp->fs);
+		if (!o)
+			continue;
+		if (!p->base)
+			add_tools(tools, &n, o->mkfs_tools);
+		if (pp->nfiles + pp->ndirs > 0)
+			add_tools(tools, &n, o->fill_tools);
+		mounts |= o->vol_mount && p->backend == IB_BACKEND_MOUNT;
 	}
 	for (size_t i = 0; i < p->recipe->noutputs; i++)
 		conv |= p->recipe->outputs[i].format != IB_OUT_RAW;
 	conv |= p->base != NULL; /* the base is converted into the work image */
-	if (fat)
-		tools[n++] = "mkfs.fat";
-	if (fat_files) {
-		tools[n++] = "mdir";
-		tools[n++] = "mmd";
-		tools[n++] = "mcopy";
-	}
-	if (ntfs)
-		tools[n++] = "mkntfs";
 	if (conv)
 		tools[n++] = "qemu-img";
 	/* The mount backend mounts NTFS with ntfs-3g and unmounts (umount as
 	 * root, fusermount3 otherwise); illumos attaches with lofiadm. */
-	if (ntfs && p->backend == IB_BACKEND_MOUNT) {
+	if (mounts) {
 		tools[n++] = "ntfs-3g";
 		tools[n++] = ib_platform() == IB_PLATFORM_LINUX && geteuid() != 0 ? "fusermount3" : "umount";
 		if (ib_platform() == IB_PLATFORM_ILLUMOS) {

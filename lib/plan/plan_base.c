@@ -138,11 +138,8 @@ static enum ib_fs_type probe_fs(int fd, const struct ib_ptable *t, unsigned i)
 	uint8_t sec[512];
 	if (ib_pread_all(fd, sec, sizeof sec, t->entries[i].first_lba * t->sector_size) < 0)
 		return IB_FS_NONE;
-	switch (ib_inspect_probe(sec)) {
-	case IB_INSPECT_FS_NTFS: return IB_FS_NTFS;
-	case IB_INSPECT_FS_FAT: return !memcmp(sec + 0x52, "FAT32   ", 8) ? IB_FS_FAT32 : IB_FS_FAT16;
-	default: return IB_FS_NONE;
-	}
+	const struct ib_fs_ops *o = ib_fs_ops_probe(sec);
+	return o ? o->type : IB_FS_NONE;
 }
 
 /* Whether the injector finds Windows on the NTFS of entry i; why not in *why. */
@@ -183,7 +180,7 @@ static int find_auto(const char *raw, const struct ib_ptable *t, const enum ib_f
 	struct ib_buf why = {0}, found = {0};
 	unsigned n = 0;
 	for (unsigned i = 0; i < t->n; i++) {
-		if (!entry_used(t, i) || fs[i] != IB_FS_NTFS)
+		if (!entry_used(t, i) || !ib_fs_holds_windows(fs[i]))
 			continue;
 		char *reason = NULL;
 		if (holds_windows(raw, t, i, scratch, &reason)) {
@@ -213,7 +210,7 @@ static int find_auto(const char *raw, const struct ib_ptable *t, const enum ib_f
 static int check_located(const struct ib_plan_part *pp, struct ib_error *err)
 {
 	const struct ib_partition_spec *s = pp->spec;
-	if (s->has_windows && pp->fs != IB_FS_NTFS)
+	if (s->has_windows && !ib_fs_holds_windows(pp->fs))
 		return ib_fail_at(err, IB_EXIT_INPUT, &s->windows_loc,
 				  "windows: needs an NTFS partition, and partition %u of the base holds %s", pp->number,
 				  pp->fs ? ib_fs_type_name(pp->fs) : "no NTFS or FAT filesystem");

@@ -157,13 +157,6 @@ int ib_plan_check_names(const struct ib_name_rules *r, const struct ib_plan_part
 
 const struct ib_name_rules *ib_plan_name_rules(enum ib_fs_type fs)
 {
-	switch (fs) {
-	case IB_FS_NTFS:
-		return &ib_ntfs_name_rules;
-	case IB_FS_FAT16:
-	case IB_FS_FAT32:
-		return &ib_fat_name_rules;
-	default:
-		return NULL;
-	}
+	const struct ib_fs_ops *o = ib_fs_ops_of(fs);
+	return o ? o->name_rules : NULL;
 }

@@ -262,16 +262,6 @@ const char *ib_table_name(enum ib_table t)
 	return t == IB_TABLE_MBR ? "mbr" : "gpt";
 }
 
-const char *ib_fs_type_name(enum ib_fs_type t)
-{
-	switch (t) {
-	case IB_FS_FAT16: return "fat16";
-	case IB_FS_FAT32: return "fat32";
-	case IB_FS_NTFS: return "ntfs";
-	default: return "none";
-	}
-}
-
 const struct ib_out_format_info ib_out_formats[IB_OUT_NFORMATS] = {
 	[IB_OUT_RAW] = {"raw", "raw", "raw"},       [IB_OUT_QCOW2] = {"qcow2", "qcow2", "qcow2"},
 	[IB_OUT_VMDK] = {"vmdk", "vmdk", "vmdk"},   [IB_OUT_VHDX] = {"vhdx", "vhdx", "vhdx"},

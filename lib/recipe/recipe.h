@@ -12,9 +12,9 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "fstype/fstype.h"
 #include "ptable/table.h"
 
-enum ib_fs_type { IB_FS_NONE = 0, IB_FS_FAT16, IB_FS_FAT32, IB_FS_NTFS };
 enum ib_out_format { IB_OUT_RAW = 0, IB_OUT_QCOW2, IB_OUT_VMDK, IB_OUT_VHDX, IB_OUT_VPC, IB_OUT_NFORMATS };
 
 /* One row per output format, the only place they are listed: the recipe's
@@ -158,7 +158,6 @@ struct ib_recipe *ib_recipe_load(const char *path, const char *const *sets, size
 void ib_recipe_free(struct ib_recipe *r);
 
 const char *ib_table_name(enum ib_table t);
-const char *ib_fs_type_name(enum ib_fs_type t);
 const char *ib_out_format_name(enum ib_out_format f);
 /* File name extension for an output format: raw, qcow2, vmdk, vhdx, vhd. */
 const char *ib_out_format_ext(enum ib_out_format f);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Checks across fields that need nothing but the recipe: partition types for
  * the table, one `rest`, unique names, MBR limits, filesystem labels and
- * cluster sizes, a first-fit layout against the disk size, partitions too
- * small (or too large) for their filesystem, output subformats. Each error
- * points at the value that causes it. Values the walk already refused are
- * skipped so that one mistake gives one error. The planner redoes the exact
- * layout; these checks find the mistakes before anything runs. */
+ * cluster sizes (the filesystem's handler says what fits), output
+ * subformats. Each error points at the value that causes it. Values the walk
+ * already refused are skipped so that one mistake gives one error. The
+ * layout, and whether each filesystem fits its partition, is the planner's
+ * (lib/plan/plan.c): one computation, run before anything is written. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,14 +18,6 @@
 #include "core/size.h"
 #include "windows/hive.h"
 
-#define GPT_ENTRIES_BYTES 16384u /* 128 entries of 128 bytes */
-#define FAT_MAX_CLUSTER (64u << 10)
-#define NTFS_MAX_CLUSTER (2u << 20)
-#define NTFS_MIN_BYTES (1u << 20) /* mkntfs: "Minimum NTFS volume size is 1MiB" */
-#define FAT16_MIN_CLUSTERS 4085u
-#define FAT16_MAX_CLUSTERS 65524u
-#define FAT32_MIN_CLUSTERS 65525u
-#define FAT32_MAX_CLUSTERS 0x0FFFFFF5u
 
 static bool present(const struct ib_loc *l)
 {
@@ -80,18 +72,6 @@ static int mbr_byte(const char *s)
 	return v > 255 ? 256 : (int)v;
 }
 
-static const char *default_type(const struct ib_disk_spec *d, const struct ib_partition_spec *p)
-{
-	if (d->table == IB_TABLE_GPT)
-		return "basic-data";
-	switch (p->fs.type) {
-	case IB_FS_NTFS: return "0x07";
-	case IB_FS_FAT32: return "0x0c";
-	case IB_FS_FAT16: return "0x0e";
-	default: return "0x83";
-	}
-}
-
 static void type_hint(struct ib_buf *b, const char *word)
 {
 	const char *const *names = ib_ptype_names();
@@ -111,7 +91,7 @@ static void check_type(struct rctx *c, const struct ib_disk_spec *d, struct ib_p
 	if (rctx_is_bad(c, &p->type))
 		return;
 	if (!present(&p->type_loc)) {
-		p->type = ib_xstrdup(default_type(d, p));
+		p->type = ib_xstrdup(ib_fs_default_ptype(p->fs.type, d->table));
 		p->type_loc = p->loc;
 		return;
 	}
@@ -162,62 +142,21 @@ static void check_type(struct rctx *c, const struct ib_disk_spec *d, struct ib_p
 
 /* ---- filesystems ---- */
 
-static bool is_fat(enum ib_fs_type t)
-{
-	return t == IB_FS_FAT16 || t == IB_FS_FAT32;
-}
-
-/* UTF-16 code units of a UTF-8 string (libyaml has checked it is valid). */
-static size_t utf16_units(const char *s)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p & 0xC0) == 0x80)
-			continue;
-		n += *p >= 0xF0 ? 2 : 1;
-	}
-	return n;
-}
-
 static void check_label(struct rctx *c, struct ib_fs_spec *fs)
 {
 	if (!usable(c, &fs->label_loc, &fs->label))
 		return;
-	const char *l = fs->label;
-	if (fs->type == IB_FS_NTFS) {
-		size_t n = utf16_units(l);
-		if (n > 32)
-			rctx_error_at(c, &fs->label_loc, NULL,
-				      "NTFS label too long: at most 32 characters (UTF-16 units), '%s' has %zu", l, n);
-		return;
-	}
-	size_t n = strlen(l);
-	if (n > 11) {
-		rctx_error_at(c, &fs->label_loc, NULL, "FAT label too long: at most 11 characters, '%s' has %zu", l,
-			      n);
-		return;
-	}
-	for (const unsigned char *p = (const unsigned char *)l; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f) {
-			rctx_error_at(c, &fs->label_loc, NULL, "FAT label '%s' holds a control character", l);
-			return;
-		}
-		if (*p >= 0x80) {
-			rctx_error_at(c, &fs->label_loc, NULL, "FAT label '%s' is not plain ASCII", l);
-			return;
-		}
-		if (strchr("*?.,;:/\\|+=<>[]\"", *p)) {
-			rctx_error_at(c, &fs->label_loc, "FAT labels cannot hold * ? . , ; : / \\ | + = < > [ ] \"",
-				      "FAT label '%s' holds '%c'", l, *p);
-			return;
-		}
-	}
+	char msg[160];
+	const char *hint = NULL;
+	if (ib_fs_ops_of(fs->type)->label_error(fs->label, msg, sizeof msg, &hint))
+		rctx_error_at(c, &fs->label_loc, hint, "%s", msg);
 }
 
 static void check_cluster(struct rctx *c, struct ib_fs_spec *fs, uint32_t ss)
 {
 	if (!usable(c, &fs->cluster_loc, &fs->cluster_size))
 		return;
+	const struct ib_fs_ops *o = ib_fs_ops_of(fs->type);
 	uint64_t cs = fs->cluster_size;
 	char a[32];
 	bool bad = true;
@@ -226,101 +165,13 @@ static void check_cluster(struct rctx *c, struct ib_fs_spec *fs, uint32_t ss)
 	else if (cs < ss)
 		rctx_error_at(c, &fs->cluster_loc, NULL, "cluster_size %s is smaller than the sector size (%u B)",
 			      fmt_size(cs, a), ss);
-	else if (is_fat(fs->type) && cs > FAT_MAX_CLUSTER)
-		rctx_error_at(c, &fs->cluster_loc, "FAT clusters are 512 B to 64 KiB",
-			      "cluster_size %s is out of range for FAT", fmt_size(cs, a));
-	else if (fs->type == IB_FS_NTFS && cs > NTFS_MAX_CLUSTER)
-		rctx_error_at(c, &fs->cluster_loc, "NTFS clusters are the sector size to 2 MiB",
-			      "cluster_size %s is out of range for NTFS", fmt_size(cs, a));
+	else if (cs > o->max_cluster)
+		rctx_error_at(c, &fs->cluster_loc, o->cluster_range, "cluster_size %s is out of range for %s",
+			      fmt_size(cs, a), o->family);
 	else
 		bad = false;
 	if (bad)
 		rctx_mark_bad(c, &fs->cluster_size);
-}
-
-struct fat_geom {
-	unsigned entry;    /* bytes per FAT entry */
-	uint64_t reserved; /* reserved area */
-	uint64_t root;     /* fixed root directory (FAT16) */
-};
-
-static struct fat_geom fat_geom(enum ib_fs_type t, uint32_t ss)
-{
-	if (t == IB_FS_FAT32)
-		return (struct fat_geom){ 4, 32ull * ss, 0 };
-	return (struct fat_geom){ 2, ss, ib_align_up(512 * 32, ss) };
-}
-
-/* The smallest volume with `clusters` clusters: reserved area, two FATs, the
- * root directory, the data, and a cluster of slack for mkfs.fat's alignment. */
-static uint64_t fat_min_bytes(enum ib_fs_type t, uint64_t clusters, uint64_t cs, uint32_t ss)
-{
-	struct fat_geom g = fat_geom(t, ss);
-	uint64_t fat = ib_align_up((clusters + 2) * g.entry, ss);
-	return g.reserved + 2 * fat + g.root + clusters * cs + cs;
-}
-
-/* About how many clusters mkfs.fat makes in `bytes` (a slight overestimate). */
-static uint64_t fat_clusters(enum ib_fs_type t, uint64_t bytes, uint64_t cs, uint32_t ss)
-{
-	struct fat_geom g = fat_geom(t, ss);
-	if (bytes <= g.reserved + g.root)
-		return 0;
-	return (bytes - g.reserved - g.root) / (cs + 2 * g.entry);
-}
-
-/* The partition's final size is known: does its filesystem fit in it? */
-static void check_fs_size(struct rctx *c, const struct ib_partition_spec *p, const char *who, uint64_t bytes,
-			  uint32_t ss, uint64_t align)
-{
-	const struct ib_fs_spec *fs = &p->fs;
-	if (!present(&fs->loc) || fs->type == IB_FS_NONE || rctx_is_bad(c, &fs->type) ||
-	    rctx_is_bad(c, &fs->cluster_size))
-		return;
-	char a[32], b[32], k[32];
-	const char *fsn = ib_fs_type_name(fs->type);
-	bool given = present(&fs->cluster_loc);
-	if (fs->type == IB_FS_NTFS) {
-		if (bytes <= NTFS_MIN_BYTES)
-			rctx_error_at(c, &p->size_loc, "make it at least 2 MiB",
-				      "partition too small for its filesystem: NTFS needs more than 1 MiB, %s has %s",
-				      who, fmt_size(bytes, a));
-		else if (given && bytes / fs->cluster_size > UINT32_MAX)
-			rctx_error_at(c, &fs->cluster_loc, "choose a larger cluster_size",
-				      "%s has more than 2^32 NTFS clusters of %s", who, fmt_size(fs->cluster_size, a));
-		return;
-	}
-	/* FAT: without cluster_size the planner picks one; check against the
-	 * best it could pick (smallest for the minimum, largest for the maximum). */
-	uint64_t smallest = given ? fs->cluster_size : (ss > 512 ? ss : 512);
-	uint64_t largest = given ? fs->cluster_size : FAT_MAX_CLUSTER;
-	uint64_t min_clusters = fs->type == IB_FS_FAT32 ? FAT32_MIN_CLUSTERS : FAT16_MIN_CLUSTERS;
-	uint64_t max_clusters = fs->type == IB_FS_FAT32 ? FAT32_MAX_CLUSTERS : FAT16_MAX_CLUSTERS;
-	uint64_t need = fat_min_bytes(fs->type, min_clusters, smallest, ss);
-	if (bytes < need) {
-		need = ib_align_up(need, align); /* what to write: sizes are rounded up to it anyway */
-		rctx_error_at(c, &p->size_loc,
-			      fs->type == IB_FS_FAT32 ? "make it larger, use a smaller cluster_size, or use fat16"
-						      : "make it larger or use a smaller cluster_size",
-			      "partition too small for its filesystem: %s with %s clusters needs at least %s "
-			      "(%" PRIu64 " clusters), %s has %s",
-			      fsn, fmt_size(smallest, k), fmt_size(need, a), min_clusters, who, fmt_size(bytes, b));
-		return;
-	}
-	uint64_t clusters = fat_clusters(fs->type, bytes, largest, ss);
-	if (clusters > max_clusters) {
-		const struct ib_loc *at = given ? &fs->cluster_loc : &p->size_loc;
-		if (fs->type == IB_FS_FAT16 && !given)
-			rctx_error_at(c, at, "use fat32 or a smaller partition",
-				      "partition too large for fat16: it holds at most 65524 clusters of 64 KiB "
-				      "(about 4 GiB), %s has %s",
-				      who, fmt_size(bytes, a));
-		else
-			rctx_error_at(c, at, given ? "choose a larger cluster_size" : "make the partition smaller",
-				      "too many clusters: %s would have about %" PRIu64 " %s clusters of %s "
-				      "(at most %" PRIu64 ")",
-				      who, clusters, fsn, fmt_size(largest, k), max_clusters);
-	}
 }
 
 /* ---- windows: and base: ---- */
@@ -391,7 +242,8 @@ static void check_reg(struct rctx *c, struct ib_win_reg_entry *e)
 static void check_windows(struct rctx *c, const struct ib_recipe *r, struct ib_partition_spec *p, const char *who)
 {
 	struct ib_windows_spec *w = &p->windows;
-	if (!r->base && present(&p->fs.loc) && !rctx_is_bad(c, &p->fs.type) && p->fs.type != IB_FS_NTFS)
+	if (!r->base && present(&p->fs.loc) && !rctx_is_bad(c, &p->fs.type) &&
+	    !ib_fs_holds_windows(p->fs.type))
 		rctx_error_at(c, &p->windows_loc, "Windows lives on NTFS: use fs: { type: ntfs } or drop windows:",
 			      "windows: needs an NTFS partition, and %s has fs: %s", who, ib_fs_type_name(p->fs.type));
 	else if (!r->base && !present(&p->fs.loc) && !rctx_is_bad(c, &p->fs))
@@ -478,70 +330,12 @@ static void check_base(struct rctx *c, struct ib_recipe *r)
 
 /* ---- the disk ---- */
 
-/* First fit in order, every partition rounded up to the alignment, `rest`
- * taking what is left; fills sizes[] (0: unknown). Reports the first
- * partition that does not fit. */
-static void check_layout(struct rctx *c, const struct ib_disk_spec *d, uint64_t *sizes)
-{
-	uint64_t ss = d->sector_size, align = d->align;
-	bool gpt = d->table == IB_TABLE_GPT;
-	uint64_t head = gpt ? 2 * ss + ib_align_up(GPT_ENTRIES_BYTES, ss) : ss;
-	uint64_t tail = gpt ? ss + ib_align_up(GPT_ENTRIES_BYTES, ss) : 0;
-	char a[32], b[32], e[32];
-	if (d->size > (uint64_t)INT64_MAX - (uint64_t)INT64_MAX % ss) {
-		rctx_error_at(c, &d->size_loc, NULL, "disk of %s is past what a file can hold (2^63 bytes)",
-			      fmt_size(d->size, a));
-		return;
-	}
-	if (d->size <= head + tail) {
-		rctx_error_at(c, &d->size_loc, NULL, "disk of %s is too small for a %s partition table",
-			      fmt_size(d->size, a), ib_table_name(d->table));
-		return;
-	}
-	uint64_t end = d->size - tail, cur = head;
-	size_t rest = SIZE_MAX;
-	for (size_t i = 0; i < d->nparts; i++) {
-		const struct ib_partition_spec *p = &d->parts[i];
-		uint64_t start = ib_align_up(cur, align);
-		if (p->size_rest) {
-			rest = i;
-			cur = start;
-			continue;
-		}
-		uint64_t len = ib_align_up(p->size, align);
-		if (start >= end || len > end - start) {
-			char who[96];
-			rctx_error_at(c, &p->size_loc, "shrink the partitions or grow disk.size",
-				      "layout larger than the disk: %s (%s from offset %s) ends past the usable end "
-				      "of the disk at %s",
-				      part_label(p, i, who, sizeof(who)), fmt_size(len, a), fmt_size(start, b),
-				      fmt_size(end, e));
-			return;
-		}
-		cur = start + len;
-	}
-	if (rest != SIZE_MAX) {
-		uint64_t left = cur < end ? ib_align_down(end - cur, align) : 0;
-		if (!left) {
-			const struct ib_partition_spec *p = &d->parts[rest];
-			rctx_error_at(c, &p->size_loc, "shrink the other partitions or grow disk.size",
-				      "layout larger than the disk: nothing is left for `size: rest` (the other "
-				      "partitions end at %s of %s usable)",
-				      fmt_size(cur, a), fmt_size(end, b));
-			return;
-		}
-		sizes[rest] = left;
-	}
-}
-
-static void check_partitions(struct rctx *c, struct ib_disk_spec *d, bool geometry_ok, bool size_ok)
+static void check_partitions(struct rctx *c, struct ib_disk_spec *d)
 {
 	bool gpt = d->table == IB_TABLE_GPT;
 	bool table_ok = !rctx_is_bad(c, &d->table);
 	uint32_t ss = rctx_is_bad(c, &d->sector_size) ? 512 : d->sector_size;
 	const struct ib_partition_spec *first_rest = NULL;
-	bool sizes_ok = true;
-	uint64_t *sizes = ib_xcalloc(d->nparts, sizeof(*sizes));
 
 	if (table_ok && !gpt && d->nparts > 4 && present(&d->parts[4].loc))
 		rctx_error_at(c, &d->parts[4].loc, "use table: gpt for more partitions",
@@ -553,18 +347,16 @@ static void check_partitions(struct rctx *c, struct ib_disk_spec *d, bool geomet
 
 	for (size_t i = 0; i < d->nparts; i++) {
 		struct ib_partition_spec *p = &d->parts[i];
-		if (!present(&p->loc)) {
-			sizes_ok = false;
+		if (!present(&p->loc))
 			continue;
-		}
 		char who[96];
 		part_label(p, i, who, sizeof(who));
 
 		/* A GPT entry holds 36 UTF-16 code units of name. */
-		if (p->name && !rctx_is_bad(c, &p->name) && table_ok && gpt && utf16_units(p->name) > 36)
+		if (p->name && !rctx_is_bad(c, &p->name) && table_ok && gpt && ib_utf16_units(p->name) > 36)
 			rctx_error_at(c, &p->name_loc, NULL,
 				      "partition name too long for GPT: at most 36 characters (UTF-16 units), "
-				      "'%s' has %zu", p->name, utf16_units(p->name));
+				      "'%s' has %zu", p->name, ib_utf16_units(p->name));
 		if (p->name && !rctx_is_bad(c, &p->name)) {
 			for (size_t j = 0; j < i; j++) {
 				const struct ib_partition_spec *q = &d->parts[j];
@@ -578,22 +370,16 @@ static void check_partitions(struct rctx *c, struct ib_disk_spec *d, bool geomet
 		}
 
 		if (!present(&p->size_loc)) {
-			sizes_ok = false;
 			if (!rctx_is_bad(c, &p->size) && !c->r->base)
 				rctx_error_at(c, &p->loc, "e.g. size: 260MiB, or size: rest",
 					      "missing required key 'size' in a partition");
-		} else if (rctx_is_bad(c, &p->size)) {
-			sizes_ok = false;
-		} else if (p->size_rest) {
+		} else if (p->size_rest && !rctx_is_bad(c, &p->size)) {
 			if (first_rest) {
 				rctx_error_at(c, &p->size_loc, "give this partition a size",
 					      "a second partition with size: rest (only one can take the rest)");
 				rctx_note_at(c, &first_rest->size_loc, "the first `size: rest` is here");
-				sizes_ok = false;
 			}
 			first_rest = p;
-		} else if (geometry_ok) {
-			sizes[i] = ib_align_up(p->size, d->align);
 		}
 
 		if (table_ok)
@@ -618,15 +404,6 @@ static void check_partitions(struct rctx *c, struct ib_disk_spec *d, bool geomet
 			check_windows(c, c->r, p, who);
 	}
 
-	if (geometry_ok && size_ok && sizes_ok)
-		check_layout(c, d, sizes);
-	for (size_t i = 0; i < d->nparts; i++) {
-		char who[96];
-		if (sizes[i])
-			check_fs_size(c, &d->parts[i], part_label(&d->parts[i], i, who, sizeof(who)), sizes[i], ss,
-				      d->align);
-	}
-	free(sizes);
 }
 
 static void check_disk(struct rctx *c, struct ib_recipe *r)
@@ -653,6 +430,11 @@ static void check_disk(struct rctx *c, struct ib_recipe *r)
 			align_ok = false;
 		}
 	}
+	if (size_ok && ss_ok && d->size > (uint64_t)INT64_MAX - (uint64_t)INT64_MAX % d->sector_size) {
+		rctx_error_at(c, &d->size_loc, NULL, "disk of %s is past what a file can hold (2^63 bytes)",
+			      fmt_size(d->size, a));
+		size_ok = false;
+	}
 	if (size_ok && ss_ok && d->size % d->sector_size) {
 		rctx_error_at(c, &d->size_loc, NULL, "disk size %s (%" PRIu64 " B) is not a multiple of the sector size (%u B)",
 			      fmt_size(d->size, a), d->size, d->sector_size);
@@ -666,7 +448,7 @@ static void check_disk(struct rctx *c, struct ib_recipe *r)
 		size_ok = false;
 	}
 	if (d->nparts)
-		check_partitions(c, d, align_ok && ss_ok && table_ok, size_ok);
+		check_partitions(c, d);
 }
 
 /* ---- outputs ---- */

@@ -364,6 +364,21 @@ static void add_valid_list(struct ib_buf *b, const char *const *names, size_t n)
 		ib_buf_printf(b, "%s%s", i ? ", " : "", names[i]);
 }
 
+/* "unknown WHAT 'x'", with the nearest name and the list. -1. */
+static int unknown_name(struct rctx *c, const struct rnode *v, const char *what, const char *const *names,
+			size_t n)
+{
+	struct ib_buf hint = { 0 };
+	const char *near = ib_did_you_mean(v->value, names, n);
+	if (near)
+		ib_buf_printf(&hint, "did you mean '%s'? ", near);
+	ib_buf_puts(&hint, "valid: ");
+	add_valid_list(&hint, names, n);
+	rctx_error(c, v, hint.s, "unknown %s '%s'", what, v->value);
+	ib_buf_free(&hint);
+	return -1;
+}
+
 static int p_enum(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
 		  const struct rfield *f)
 {
@@ -375,15 +390,25 @@ static int p_enum(struct rctx *c, const struct rnode *key, const struct rnode *v
 			return 0;
 		}
 	}
-	struct ib_buf hint = { 0 };
-	const char *near = ib_did_you_mean(v->value, e->names, e->n);
-	if (near)
-		ib_buf_printf(&hint, "did you mean '%s'? ", near);
-	ib_buf_puts(&hint, "valid: ");
-	add_valid_list(&hint, e->names, e->n);
-	rctx_error(c, v, hint.s, "unknown %s '%s'", e->what, v->value);
-	ib_buf_free(&hint);
-	return -1;
+	return unknown_name(c, v, e->what, e->names, e->n);
+}
+
+/* A filesystem type: the name of one of the handlers (lib/fstype). */
+static int p_fs_type(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		     const struct rfield *f)
+{
+	(void)key;
+	const struct ib_fs_ops *o = ib_fs_ops_by_name(v->value);
+	if (o) {
+		enum ib_fs_type t = o->type;
+		memcpy(at_off(base, f->off), &t, sizeof t);
+		return 0;
+	}
+	const char *const *names = ib_fs_type_names();
+	size_t n = 0;
+	while (names[n])
+		n++;
+	return unknown_name(c, v, "filesystem type", names, n);
 }
 
 /* Paths inside a volume: absolute, '/'-separated, nothing that could climb
@@ -588,14 +613,11 @@ static const char *const table_names[] = { "gpt", "mbr" };
 static const int table_values[] = { IB_TABLE_GPT, IB_TABLE_MBR };
 static const struct renum table_enum = { "partition table", table_names, table_values, 2 };
 
-static const char *const fs_names[] = { "fat16", "fat32", "ntfs" };
-static const int fs_values[] = { IB_FS_FAT16, IB_FS_FAT32, IB_FS_NTFS };
-static const struct renum fs_enum = { "filesystem type", fs_names, fs_values, 3 };
 
 static const struct renum out_enum = { "output format", ib_out_format_names, ib_out_format_values, IB_OUT_NFORMATS };
 
 static const struct rfield fs_rows[] = {
-	ROW(struct ib_fs_spec, "type", RK_SCALAR, p_enum, type, &fs_enum, true, NULL, type_loc),
+	ROW(struct ib_fs_spec, "type", RK_SCALAR, p_fs_type, type, NULL, true, NULL, type_loc),
 	ROW(struct ib_fs_spec, "label", RK_SCALAR, p_str, label, NULL, false, NULL, label_loc),
 	ROW(struct ib_fs_spec, "cluster_size", RK_SCALAR, p_size, cluster_size, NULL, false, NULL, cluster_loc),
 };

@@ -389,19 +389,9 @@ static int service_parameters(const struct ib_win_detect *d, struct ib_reg_edits
 	return ib_reg_edits_set_sz(edits, "SYSTEM", key, "PWD", pwd, err);
 }
 
-/* UTF-16 code units of a UTF-8 string: one per sequence, two past U+FFFF. */
-static size_t utf16_units(const char *s)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if ((*p & 0xC0) != 0x80)
-			n += *p >= 0xF0 ? 2 : 1;
-	return n;
-}
-
 int ib_win_srvany_check(const char *command_line, const char *pwd, struct ib_error *err)
 {
-	size_t c = utf16_units(command_line), p = utf16_units(pwd);
+	size_t c = ib_utf16_units(command_line), p = ib_utf16_units(pwd);
 	if (!c || !p || p >= c)
 		return ib_fail(err, IB_EXIT_INPUT,
 			       "service wrapper: PWD \"%s\" (%zu UTF-16 units) must be shorter than CommandLine \"%s\" "

@@ -41,8 +41,9 @@ n=$(sfdisk --json "$T/w/out/p.raw" | "$PY" -c 'import json,sys; print(len(json.l
 assert_eq "128 partitions: sfdisk sees" 128 "$n"
 rm -rf "$T/w/out"
 
-disk_recipe() { # FILE SIZE
-	printf 'imgbuild: 1\nname: big\ndisk:\n  size: %s\n  table: gpt\n  partitions: [ { size: rest, fs: { type: ntfs } } ]\noutputs: [ { format: raw } ]\n' "$2" >"$1"
+disk_recipe() { # FILE SIZE [PARTITION]
+	local part=${3:-"{ size: rest, fs: { type: ntfs } }"}
+	printf 'imgbuild: 1\nname: big\ndisk:\n  size: %s\n  table: gpt\n  partitions: [ %s ]\noutputs: [ { format: raw } ]\n' "$2" "$part" >"$1"
 	chown "$NOBODY:$NOBODY" "$1"
 }
 log "disk sizes past 2^63 bytes (line 4)"
@@ -53,12 +54,17 @@ for sz in 8388608TiB 9000000TiB 9223372036854775808B; do
 	assert_dir_holds "$T/w/out"
 done
 
+log "an NTFS of more than 2^32 clusters of 2 MiB: refused by the plan (line 6)"
+disk_recipe "$T/r/big.yml" 8000000TiB
+expect_rc2_at "NTFS of 7.6 EiB (plan)" 6 plan "$T/r/big.yml"
+assert_contains "NTFS of 7.6 EiB: the reason" "more than 2^32 NTFS clusters" "$T/err.txt"
+
 log "a disk the output directory's filesystem cannot hold (line 4)"
 if truncate -s 8000000TiB "$T/w/probe" 2>/dev/null; then
 	rm -f "$T/w/probe"
 	echo "note: $T holds files of 7.6 EiB; that case is not testable here"
 else
-	disk_recipe "$T/r/big.yml" 8000000TiB
+	disk_recipe "$T/r/big.yml" 8000000TiB "{ size: rest }"
 	expect_rc2_at "disk 8000000TiB (build)" 4 build "$T/r/big.yml" -o "$T/w/out"
 	assert_dir_holds "$T/w/out"
 fi

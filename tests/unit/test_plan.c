@@ -182,6 +182,39 @@ static void test_mbr(void **state)
 		      w, IB_ARRAY_SIZE(w));
 }
 
+/* One computation of the layout: a size that is not a multiple of the
+ * alignment is rounded to sectors only, so 1047000 KiB fits a 1 GiB GPT
+ * disk (the recipe check once refused it, rounding to 1 MiB). */
+static void test_sizes_round_to_sectors(void **state)
+{
+	struct ut_diskfx *f = *state;
+	const struct want w[] = {{2048, 2048 + 2094000 - 1}};
+	expect_layout(f,
+		      "imgbuild: 1\nname: t\ndisk:\n  size: 1GiB\n  partitions:\n"
+		      "    - { size: 1047000KiB, fs: { type: ntfs } }\noutputs: [ { format: raw } ]\n",
+		      w, IB_ARRAY_SIZE(w));
+}
+
+/* Every default cluster a handler picks is one its own rules accept:
+ * within max_cluster (FAT16's default once reached 64 KiB, which mkfs
+ * refused only after the image was being written). */
+static void test_default_clusters_within_limits(void **state)
+{
+	(void)state;
+	const enum ib_fs_type types[] = {IB_FS_FAT16, IB_FS_FAT32, IB_FS_NTFS};
+	for (size_t t = 0; t < IB_ARRAY_SIZE(types); t++) {
+		const struct ib_fs_ops *o = ib_fs_ops_of(types[t]);
+		assert_non_null(o);
+		for (uint64_t size = MiB; size <= (UINT64_C(1) << 44); size *= 2)
+			for (uint32_t ss = 512; ss <= 4096; ss *= 8) {
+				uint64_t cs = o->default_cluster(size, ss);
+				if (cs < ss || cs > o->max_cluster || (cs & (cs - 1)))
+					fail_msg("%s: default cluster %" PRIu64 " for %" PRIu64 " bytes, %u-byte sectors",
+						 o->name, cs, size, ss);
+			}
+	}
+}
+
 static void test_refusals(void **state)
 {
 	struct ut_diskfx *f = *state;
@@ -193,11 +226,24 @@ static void test_refusals(void **state)
 	expect_refused(f,
 		       "imgbuild: 1\nname: t\ndisk:\n  size: 64MiB\n  table: gpt\n  partitions:\n"
 		       "    - { size: 100MiB }\noutputs: [ { format: raw } ]\n",
-		       "");
+		       "layout larger than the disk");
 	expect_refused(f,
 		       "imgbuild: 1\nname: t\ndisk:\n  size: 64MiB\n  table: gpt\n  partitions:\n"
 		       "    - { size: rest }\n    - { size: rest }\noutputs: [ { format: raw } ]\n",
 		       "rest");
+	/* Filesystems that do not fit: refused by the plan, before any write. */
+	expect_refused(f,
+		       "imgbuild: 1\nname: t\ndisk:\n  size: 4GiB\n  partitions:\n"
+		       "    - { size: 3GiB, fs: { type: fat16 } }\noutputs: [ { format: raw } ]\n",
+		       "partition too large for fat16");
+	expect_refused(f,
+		       "imgbuild: 1\nname: t\ndisk:\n  size: 1GiB\n  partitions:\n"
+		       "    - { size: 20MiB, fs: { type: fat32 } }\noutputs: [ { format: raw } ]\n",
+		       "partition too small for its filesystem");
+	expect_refused(f,
+		       "imgbuild: 1\nname: t\ndisk:\n  size: 1GiB\n  partitions:\n"
+		       "    - { size: 100MiB, fs: { type: fat32, cluster_size: 64KiB } }\noutputs: [ { format: raw } ]\n",
+		       "out of range for FAT");
 }
 
 int main(void)
@@ -207,6 +253,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gpt_4k, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rest_in_the_middle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mbr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sizes_round_to_sectors, setup, teardown),
+		cmocka_unit_test(test_default_clusters_within_limits),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

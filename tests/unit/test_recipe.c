@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plan/plan.h"
 #include "recipe/recipe.h"
 #include "core/size.h"
 #include "core/util.h"
@@ -308,11 +309,14 @@ static char *check_fail_file(const char *dir, const char *name)
 		return ib_xasprintf("%s: first line is not '# expect: LINE:COL text'", name);
 	}
 	struct ib_diags d = { 0 };
+	/* Loading validates the recipe alone; the layout and whether each
+	 * filesystem fits is the planner's, as in every command. */
 	struct ib_recipe *r = ib_recipe_load(path, NULL, 0, &d);
+	struct ib_plan *p = r ? ib_plan_make(r, "out", &d) : NULL;
 	char *bad = NULL;
 	const struct ib_diag *g = d.list.n ? &d.list.v[0] : NULL;
-	if (r)
-		bad = ib_xasprintf("%s: loaded without error", name);
+	if (p)
+		bad = ib_xasprintf("%s: loaded and planned without error", name);
 	else if (ib_diags_errors(&d) == 0 || !g || g->sev != IB_SEV_ERROR)
 		bad = ib_xasprintf("%s: no error reported first", name);
 	else if (!g->loc.file || strcmp(g->loc.file, path))
@@ -324,6 +328,7 @@ static char *check_fail_file(const char *dir, const char *name)
 		bad = ib_xasprintf("%s: error at line 1, which is the expectation comment", name);
 	else if (!d.src_text || !d.src_file || strcmp(d.src_file, path))
 		bad = ib_xasprintf("%s: diagnostics lack the source text", name);
+	ib_plan_free(p);
 	ib_recipe_free(r);
 	ib_diags_free(&d);
 	free(path);
