@@ -19,6 +19,7 @@
 #include "build_customise.h"
 #include "fs/fs.h"
 #include "ptable/ptable.h"
+#include "output/repro_output.h"
 #include "plan/repro.h"
 #include "core/size.h"
 #include "publish.h"

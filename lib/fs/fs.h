@@ -55,13 +55,6 @@ int ib_fat_mkfs(const struct ib_mkfs_args *a, struct ib_error *err);
 /* mkntfs on a sparse partition-sized temp file (mkntfs cannot write at an
  * offset), then copy only that file's data extents into the image. */
 int ib_ntfs_mkfs(const struct ib_mkfs_args *a, struct ib_error *err);
-/* The mount backend's way, as users do it by hand: attach partition number
- * (of table) through the platform, mkntfs on that device with the same
- * arguments (start, geometry, cluster size, label), the volume serial
- * written through the device, detach; in reproducible mode the metadata
- * times are then set to the epoch as ib_ntfs_mkfs does. The device is on
- * a->undo while attached (lib/fs/mkfs_dev.c). */
-int ib_ntfs_mkfs_dev(const struct ib_mkfs_args *a, unsigned number, enum ib_table table, struct ib_error *err);
 
 /* Where mkntfs's temporary file goes: /dev/shm when it is a usable tmpfs
  * with room for volume_size's metadata (mkntfs writes its $LogFile in small

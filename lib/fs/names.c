@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vol/ntfs3g_compat.h"
+#include "fs/ntfs3g_compat.h"
 
 int32_t ib_utf8_next(const char *s, size_t len, size_t *n)
 {

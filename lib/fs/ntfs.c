@@ -11,7 +11,6 @@
  * across runs, time zones and SOURCE_DATE_EPOCH values), and then every
  * metadata time is set to the epoch through libntfs-3g. */
 #include "fs.h"
-#include "vol/ntfs3g.h"
 
 #include <string.h>
 #include <stdlib.h>
@@ -24,7 +23,6 @@
 #include <inttypes.h>
 #include <unistd.h>
 
-#include "plan/repro.h"
 #include "core/spawn.h"
 #include "core/util.h"
 
@@ -130,11 +128,6 @@ static int make_and_copy(const struct ib_mkfs_args *a, const char *tmp, int tfd,
 		return ib_fail_errno(err, -errno, "ntfs: cannot open %s", a->image);
 	if (ib_copy_extents(tfd, ifd, a->offset, err) < 0) {
 		ib_error_prefix(err, "ntfs");
-		return -1;
-	}
-	if (a->reproducible &&
-	    ib_repro_ntfs_restamp(a->image, a->offset, a->size, a->sector_size, a->epoch, err) < 0) {
-		ib_error_prefix(err, "ntfs: setting the metadata times to the epoch");
 		return -1;
 	}
 	return 0;

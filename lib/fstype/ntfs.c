@@ -12,6 +12,8 @@
 #include "fs/fs.h"
 #include "fs/names.h"
 #include "inspect/inspect.h"
+#include "vol/ntfs3g.h"
+#include "vol/ntfs_mkfs_dev.h"
 #include "vol/vol.h"
 
 #define NTFS_MIN_BYTES (UINT64_C(1) << 20) /* mkntfs: "Minimum NTFS volume size is 1MiB" */
@@ -54,6 +56,27 @@ static int ntfs_check_fit(struct ib_fs_fit *f)
 	return 0;
 }
 
+/* Reproducible mode: mkntfs leaves every metadata time at 1970 (-T); set
+ * them all to the epoch through libntfs-3g, whichever way it was made. */
+static int restamp(const struct ib_mkfs_args *a, struct ib_error *err)
+{
+	if (!a->reproducible ||
+	    ib_repro_ntfs_restamp(a->image, a->offset, a->size, a->sector_size, a->epoch, err) == 0)
+		return 0;
+	ib_error_prefix(err, "ntfs: setting the metadata times to the epoch");
+	return -1;
+}
+
+static int ntfs_mkfs(const struct ib_mkfs_args *a, struct ib_error *err)
+{
+	return ib_ntfs_mkfs(a, err) < 0 ? -1 : restamp(a, err);
+}
+
+static int ntfs_mkfs_dev(const struct ib_mkfs_args *a, unsigned number, enum ib_table table, struct ib_error *err)
+{
+	return ib_ntfs_mkfs_dev(a, number, table, err) < 0 ? -1 : restamp(a, err);
+}
+
 static void ntfs_format_serial(uint32_t vol_id, uint64_t serial64, char *buf, size_t n)
 {
 	(void)vol_id;
@@ -83,8 +106,8 @@ const struct ib_fs_ops ib_fs_ntfs = {
 	.format_serial = ntfs_format_serial,
 	.name_rules = &ib_ntfs_name_rules,
 	.mkfs_argv = ib_ntfs_mkfs_argv,
-	.mkfs = ib_ntfs_mkfs,
-	.mkfs_dev = ib_ntfs_mkfs_dev,
+	.mkfs = ntfs_mkfs,
+	.mkfs_dev = ntfs_mkfs_dev,
 	.mkfs_in_temp = true,
 	.vol_lib = &ib_vol_ntfs3g_ops,
 	.vol_mount = &ib_vol_mount_ops,

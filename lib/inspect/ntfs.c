@@ -11,7 +11,7 @@
 #include <inttypes.h>
 #include <openssl/evp.h>
 
-#include "vol/ntfs3g_compat.h"
+#include "fs/ntfs3g_compat.h"
 #include "fs/fs.h"
 #include "core/undo.h"
 #include "vol/ntfs3g_device.h"

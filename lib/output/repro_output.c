@@ -14,6 +14,7 @@
  *    checksum; dynamic disks carry the footer twice (start and end).
  * Identifiers come from the plan's ids (derived from the seed); times from
  * the epoch. */
+#include "repro_output.h"
 #include "plan/repro.h"
 
 #include <errno.h>

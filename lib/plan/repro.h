@@ -32,23 +32,4 @@ int ib_repro_epoch(const struct ib_recipe *r, bool *on, int64_t *epoch, struct i
  * its headers and log: pass crc 0 to start; the result is final. */
 uint32_t ib_crc32c(uint32_t crc, const void *buf, size_t len);
 
-/* What an output's patch needs. */
-struct ib_repro_output {
-	const struct ib_ids *ids; /* the plan's: derived in reproducible mode, random otherwise */
-	bool reproducible;
-	int64_t epoch;
-	const char *final_name; /* the output's final file name (basename), for the VMDK descriptor */
-};
-
-/* Patch a freshly converted output in place (path is its temporary name):
- *  vmdk: the descriptor's extent file name becomes final_name (always: qemu
- *        writes the temporary name there); reproducible: CID from the seed.
- *  vhdx (reproducible): FileWriteGuid, DataWriteGuid and the sequence
- *        numbers in both headers, the page 83 data (virtual disk id), the
- *        inactive log zeroed.
- *  vpc (reproducible): UUID and time stamp in the footer (both copies).
- * Other formats are left alone. Every patch re-checks the structure it
- * edits and fails (exit 1) rather than write into something unexpected. */
-int ib_repro_patch_output(enum ib_out_format format, const char *path, const struct ib_repro_output *ro,
-			  struct ib_error *err);
 

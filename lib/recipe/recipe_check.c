@@ -16,7 +16,7 @@
 #include "core/guid.h"
 #include "recipe_int.h"
 #include "core/size.h"
-#include "windows/hive.h"
+#include "windows/regtype.h"
 
 
 static bool present(const struct ib_loc *l)

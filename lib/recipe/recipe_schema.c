@@ -13,7 +13,7 @@
 
 #include "recipe_int.h"
 #include "core/size.h"
-#include "windows/inject.h"
+#include "windows/regtype.h"
 
 _Static_assert(sizeof(enum ib_table) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum ib_fs_type) == sizeof(int), "enums are stored as int");

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ntfs3g_compat.h"
+#include "fs/ntfs3g_compat.h"
 #include "plan/repro.h"
 #include "fs/names.h"
 #include "core/undo.h"

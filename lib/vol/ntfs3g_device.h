@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ntfs3g_compat.h"
+#include "fs/ntfs3g_compat.h"
 
 struct ib_ntfs3g_io {
 	int fd;               /* the image, opened by the device's open op; -1 while closed */

@@ -10,7 +10,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "ntfs3g_compat.h"
+#include "fs/ntfs3g_compat.h"
 #include "core/util.h"
 #include "ntfs3g_device.h"
 

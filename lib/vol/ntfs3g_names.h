@@ -5,7 +5,7 @@
 
 #include <time.h>
 
-#include "ntfs3g_compat.h"
+#include "fs/ntfs3g_compat.h"
 
 /* name (UTF-8) as a UTF-16 NTFS name that Windows accepts (no reserved name,
  * none of \ : * ? " < > |, no control character, no trailing dot or space).

@@ -16,20 +16,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
-
-/* Registry value types; the numbers are the on-disk ones (and hivex's). */
-enum ib_reg_type {
-	IB_REG_NONE = 0,
-	IB_REG_SZ = 1,
-	IB_REG_EXPAND_SZ = 2,
-	IB_REG_BINARY = 3,
-	IB_REG_DWORD = 4,
-	IB_REG_MULTI_SZ = 7,
-	IB_REG_QWORD = 11,
-};
-
-/* "REG_SZ", ...; "REG_0x<n>" style names are not needed: unknown gives "REG_?". */
-const char *ib_reg_type_name(enum ib_reg_type t);
+#include "regtype.h"
 
 /* A value as stored: type and raw bytes (UTF-16LE for the string types). */
 struct ib_reg_value {

@@ -16,26 +16,6 @@
 #include "drivers.h"
 #include "firstboot.h"
 
-int ib_win_reg_type_parse(const char *s, enum ib_reg_type *out)
-{
-	static const struct {
-		const char *name;
-		enum ib_reg_type type;
-	} names[] = {
-		{"sz", IB_REG_SZ},           {"string", IB_REG_SZ},     {"expand_sz", IB_REG_EXPAND_SZ},
-		{"multi_sz", IB_REG_MULTI_SZ}, {"dword", IB_REG_DWORD}, {"qword", IB_REG_QWORD},
-		{"binary", IB_REG_BINARY},   {"none", IB_REG_NONE},
-	};
-	if (!strncasecmp(s, "REG_", 4))
-		s += 4;
-	for (size_t i = 0; i < IB_ARRAY_SIZE(names); i++)
-		if (!strcasecmp(s, names[i].name)) {
-			*out = names[i].type;
-			return 0;
-		}
-	return -1;
-}
-
 static int sha256_file(const char *path, char hex[65], uint64_t *size, struct ib_error *err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -162,6 +162,3 @@ struct ib_win_target {
 int ib_win_inject(const struct ib_win_target *t, const struct ib_win_spec *spec, struct ib_win_report *report,
 		  struct ib_error *err);
 
-/* "REG_SZ", "sz", "string", "expand_sz", "multi_sz", "dword", "qword",
- * "binary" (case-insensitive) to a type; -1 for anything else. */
-int ib_win_reg_type_parse(const char *s, enum ib_reg_type *out);

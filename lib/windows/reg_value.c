@@ -6,20 +6,6 @@
 
 #include "hive.h"
 
-const char *ib_reg_type_name(enum ib_reg_type t)
-{
-	switch (t) {
-	case IB_REG_NONE: return "REG_NONE";
-	case IB_REG_SZ: return "REG_SZ";
-	case IB_REG_EXPAND_SZ: return "REG_EXPAND_SZ";
-	case IB_REG_BINARY: return "REG_BINARY";
-	case IB_REG_DWORD: return "REG_DWORD";
-	case IB_REG_MULTI_SZ: return "REG_MULTI_SZ";
-	case IB_REG_QWORD: return "REG_QWORD";
-	}
-	return "REG_?";
-}
-
 void ib_reg_value_free(struct ib_reg_value *v)
 {
 	free(v->data);

@@ -28,6 +28,7 @@
 
 #include "tests/unit/support/tmpdir.h"
 #include "vol/mount.h"
+#include "vol/ntfs_mkfs_dev.h"
 #include "vol/vol.h"
 
 #define MiB (UINT64_C(1) << 20)

@@ -20,6 +20,7 @@
 #include "output/convert.h"
 #include "fs/fs.h"
 #include "plan/ids.h"
+#include "output/repro_output.h"
 #include "plan/repro.h"
 #include "core/spawn.h"
 #include "core/undo.h"
@@ -237,7 +238,7 @@ static int mkfs_in(const struct fixture *f, const char *name, int fs, int64_t ep
 		.undo = &undo,
 	};
 	struct ib_error err = {0};
-	int r = fs == IB_FS_NTFS ? ib_ntfs_mkfs(&a, &err) : ib_fat_mkfs(&a, &err);
+	int r = ib_fs_ops_of(fs)->mkfs(&a, &err); /* the handler: mkfs and the epoch restamp */
 	if (r < 0)
 		print_message("mkfs: %s\n", err.msg);
 	ib_error_clear(&err);

@@ -7,8 +7,7 @@
  * while the device is attached, because the device's page cache would not
  * see such writes. The reproducible-mode restamp works on the image file,
  * so it runs after the detach. */
-#include "fs.h"
-#include "vol/ntfs3g.h"
+#include "ntfs_mkfs_dev.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,10 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "plan/repro.h"
 #include "core/spawn.h"
 #include "core/util.h"
-#include "vol/devattach.h"
+#include "devattach.h"
 
 
 static int write_serial(const char *dev, const struct ib_mkfs_args *a, struct ib_error *err)
@@ -62,10 +60,5 @@ int ib_ntfs_mkfs_dev(const struct ib_mkfs_args *a, unsigned number, enum ib_tabl
 	if (ib_devattach_close(d, r == 0 ? err : &later) < 0 && r == 0)
 		r = -1;
 	ib_error_clear(&later);
-	if (r == 0 && a->reproducible &&
-	    ib_repro_ntfs_restamp(a->image, a->offset, a->size, a->sector_size, a->epoch, err) < 0) {
-		ib_error_prefix(err, "ntfs: setting the metadata times to the epoch");
-		r = -1;
-	}
 	return r;
 }
