@@ -900,6 +900,72 @@ YML
 	chown -R "$NOBODY:$NOBODY" "$r"
 }
 
+# ---- synthetic hive sets (windows-parity.sh, windows-versions.sh) -----------
+
+# What the hive-set tests share: their requirements, $T, the staged
+# Windows in $R (stage_windows) with a stand-in service wrapper
+# ($R/tools/rhsrvany.exe), its hive folder $CFG, and copies of the hives as
+# staged in $T/SYSTEM.orig and $T/SOFTWARE.orig.
+stage_hive_sets() {
+	need_all
+	need hivexget hivexsh
+	need_windows_fixtures
+	setup_tmp
+	R=$T/r
+	stage_windows "$R"
+	"$PY" -c 'import sys; b=bytearray(4096); b[0:2]=b"MZ"; open(sys.argv[1],"wb").write(b)' "$R/tools/rhsrvany.exe"
+	CFG=$R/win/Windows/System32/config
+	cp "$CFG/SYSTEM" "$T/SYSTEM.orig"
+	cp "$CFG/SOFTWARE" "$T/SOFTWARE.orig"
+}
+
+# DriverDatabase only in the DRIVERS hive (as serviced images may have it):
+# removed from CFG/SYSTEM, a DRIVERS hive made from the fixture with the
+# empty database.
+hives_ddb_only_in_drivers() { # CFG
+	hivexsh -w "$1/SYSTEM" >/dev/null <<'HIVE' || die "hivexsh"
+cd \DriverDatabase
+del
+commit
+HIVE
+	cp "$MINIMAL" "$1/DRIVERS"
+	chmod 644 "$1/DRIVERS"
+	hivexsh -w "$1/DRIVERS" >/dev/null <<'HIVE' || die "hivexsh"
+add DriverDatabase
+cd DriverDatabase
+add DeviceIds
+add DriverPackages
+add DriverInfFiles
+commit
+HIVE
+}
+
+# A device-installation restriction in CFG/SOFTWARE as Group Policy writes
+# it: Restrictions\KIND=1 and its list KIND\1=VALUE.
+hives_restrict() { # CFG KIND VALUE
+	hivexsh -w "$1/SOFTWARE" >/dev/null <<HIVE || die "hivexsh"
+add Policies
+cd Policies
+add Microsoft
+cd Microsoft
+add Windows
+cd Windows
+add DeviceInstall
+cd DeviceInstall
+add Restrictions
+cd Restrictions
+setval 1
+$2
+dword:1
+add $2
+cd $2
+setval 1
+1
+string:$3
+commit
+HIVE
+}
+
 # ---- reproducible builds (reproducible.sh, reproducible-windows.sh) ----------
 
 # A copy of $1 at $2 with the same names and contents, made children-first

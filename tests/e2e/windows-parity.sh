@@ -14,16 +14,7 @@
 #    denies a non-boot driver's id: a warning.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
-need_all
-need hivexget hivexsh
-need_windows_fixtures
-setup_tmp
-R=$T/r
-stage_windows "$R"
-"$PY" -c 'import sys; b=bytearray(4096); b[0:2]=b"MZ"; open(sys.argv[1],"wb").write(b)' "$R/tools/rhsrvany.exe"
-CFG=$R/win/Windows/System32/config
-cp "$CFG/SYSTEM" "$T/SYSTEM.orig"
-cp "$CFG/SOFTWARE" "$T/SOFTWARE.orig"
+stage_hive_sets
 
 # A recipe with only the boot driver (no tools, no commands) and extra
 # windows: keys given as arguments.
@@ -85,21 +76,7 @@ HIVE
 
 log "1. DriverDatabase only in DRIVERS"
 restore_hives
-hivexsh -w "$CFG/SYSTEM" >/dev/null <<'HIVE' || die "hivexsh"
-cd \DriverDatabase
-del
-commit
-HIVE
-cp "$MINIMAL" "$CFG/DRIVERS"
-chmod 644 "$CFG/DRIVERS"
-hivexsh -w "$CFG/DRIVERS" >/dev/null <<'HIVE' || die "hivexsh"
-add DriverDatabase
-cd DriverDatabase
-add DeviceIds
-add DriverPackages
-add DriverInfFiles
-commit
-HIVE
+hives_ddb_only_in_drivers "$CFG"
 drivers_recipe "$R/ddb.yml"
 if build_and_mount "$R/ddb.yml"; then
 	for h in SYS DRV; do
@@ -171,31 +148,7 @@ if build_and_mount "$R/service.yml"; then
 fi
 
 log "4. Group Policy device-installation restrictions"
-# restrict KIND VALUE: SOFTWARE\Policies\...\Restrictions with KIND=1 and its
-# list KIND\1=VALUE, as Group Policy writes them.
-restrict() {
-	hivexsh -w "$CFG/SOFTWARE" >/dev/null <<HIVE || die "hivexsh"
-add Policies
-cd Policies
-add Microsoft
-cd Microsoft
-add Windows
-cd Windows
-add DeviceInstall
-cd DeviceInstall
-add Restrictions
-cd Restrictions
-setval 1
-$1
-dword:1
-add $1
-cd $1
-setval 1
-1
-string:$2
-commit
-HIVE
-}
+restrict() { hives_restrict "$CFG" "$@"; }
 restore_hives
 restrict DenyDeviceClasses '{4d36e97b-e325-11ce-bfc1-08002be10318}'
 drivers_recipe "$R/gpo.yml"

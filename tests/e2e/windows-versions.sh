@@ -17,16 +17,7 @@
 # - a Group Policy denying the storage class: exit 2, no output.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
-need_all
-need hivexget hivexsh
-need_windows_fixtures
-setup_tmp
-R=$T/r
-stage_windows "$R"
-"$PY" -c 'import sys; b=bytearray(4096); b[0:2]=b"MZ"; open(sys.argv[1],"wb").write(b)' "$R/tools/rhsrvany.exe"
-CFG=$R/win/Windows/System32/config
-cp "$CFG/SYSTEM" "$T/SYSTEM.orig"
-cp "$CFG/SOFTWARE" "$T/SOFTWARE.orig"
+stage_hive_sets
 STORAGE='{4d36e97b-e325-11ce-bfc1-08002be10318}'
 
 # A virtio-win tree: viostor for several OS folders, each with its own .sys
@@ -100,24 +91,6 @@ commit
 HIVE
 }
 
-# DriverDatabase only in DRIVERS, as some serviced images have it.
-ddb_only_in_drivers() {
-	hivexsh -w "$CFG/SYSTEM" >/dev/null <<'HIVE' || die "hivexsh"
-cd \DriverDatabase
-del
-commit
-HIVE
-	cp "$MINIMAL" "$CFG/DRIVERS"
-	chmod 644 "$CFG/DRIVERS"
-	hivexsh -w "$CFG/DRIVERS" >/dev/null <<'HIVE' || die "hivexsh"
-add DriverDatabase
-cd DriverDatabase
-add DeviceIds
-add DriverPackages
-add DriverInfFiles
-commit
-HIVE
-}
 # No DriverDatabase anywhere: Windows 7.
 no_ddb() {
 	hivexsh -w "$CFG/SYSTEM" >/dev/null <<'HIVE' || die "hivexsh"
@@ -127,29 +100,7 @@ commit
 HIVE
 }
 
-deny_storage_class() {
-	hivexsh -w "$CFG/SOFTWARE" >/dev/null <<HIVE || die "hivexsh"
-add Policies
-cd Policies
-add Microsoft
-cd Microsoft
-add Windows
-cd Windows
-add DeviceInstall
-cd DeviceInstall
-add Restrictions
-cd Restrictions
-setval 1
-DenyDeviceClasses
-dword:1
-add DenyDeviceClasses
-cd DenyDeviceClasses
-setval 1
-1
-string:$STORAGE
-commit
-HIVE
-}
+deny_storage_class() { hives_restrict "$CFG" DenyDeviceClasses "$STORAGE"; }
 
 # check_version LABEL FOLDER SYSTEMROOT PNPUTIL_PATTERN DDB(yes/no)
 check_version() {
@@ -223,13 +174,13 @@ check_gpo win7
 
 log "Windows 11 23H2 (10.0.22631, ProductName still 'Windows 10 Pro'): DRIVERS-only DriverDatabase, w11"
 set_version 6.3 10 22631 "Windows 10 Pro" Client Professional 'C:\WINDOWS'
-ddb_only_in_drivers
+hives_ddb_only_in_drivers "$CFG"
 check_version win11 w11 'C:\WINDOWS' "$ADD" yes
 check_gpo win11
 
 log "Windows Server 2022 (10.0.20348) on D:: DRIVERS-only DriverDatabase, 2k22"
 set_version 6.3 10 20348 "Windows Server 2022 Datacenter" Server ServerDatacenter 'D:\Windows'
-ddb_only_in_drivers
+hives_ddb_only_in_drivers "$CFG"
 check_version srv2022 2k22 'D:\Windows' "$ADD" yes
 check_gpo srv2022
 finish
