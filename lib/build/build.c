@@ -17,6 +17,9 @@
 #include "inspect/manifest.h"
 #include "inspect/read.h"
 #include "build_customise.h"
+#include "build_overlay.h"
+#include "output/base_record.h"
+#include "plan/plan_base.h"
 #include "fs/fs.h"
 #include "ptable/ptable.h"
 #include "output/repro_output.h"
@@ -41,6 +44,8 @@ struct build {
 	struct pending_output *outs;
 	size_t nouts;
 	int lock_fd; /* holds the output directory's lock (publish.h), or -1 */
+	struct ib_overlay *ov; /* a base's overlay while qemu-nbd serves it */
+	struct ib_manifest *manifest; /* read from the overlay's export before it stopped */
 };
 
 static void rmdir_if_empty(void *path)
@@ -119,13 +124,34 @@ static int step_mkfs(struct build *b, struct ib_plan_part *pp, struct ib_error *
 	return o->mkfs(&a, err);
 }
 
+struct fill {
+	const struct ib_vol_ops *ops;
+	struct ib_plan_part *pp;
+	struct ib_error *err;
+};
+
+/* Open the volume at t, put the partition's trees in, close. */
+static int fill_volume(struct ib_vol_target *t, void *arg)
+{
+	struct fill *f = arg;
+	struct ib_vol *v = NULL;
+	if (f->ops->open(&v, t, f->err) < 0)
+		return -1;
+	int r = ib_vol_put_trees(f->ops, v, f->pp->trees, f->pp->spec->nfiles, f->err);
+	/* Close even after a failure, to release the volume; its error counts
+	 * only if nothing failed before. */
+	if (f->ops->close(v, f->err) < 0)
+		r = -1;
+	return r;
+}
+
 static int step_files(struct build *b, struct ib_plan_part *pp, struct ib_error *err)
 {
 	struct ib_plan *p = b->plan;
 	/* pp->fs: the recipe's fs, or what a base's partition holds. */
 	const struct ib_fs_ops *o = ib_fs_ops_of(pp->fs);
 	assert(o); /* the planner refuses files: where no filesystem is */
-	const struct ib_vol_ops *ops = o->vol_mount && mount_backend(b) ? o->vol_mount : o->vol_lib;
+	struct fill f = {.ops = o->vol_mount && mount_backend(b) ? o->vol_mount : o->vol_lib, .pp = pp, .err = err};
 	struct ib_vol_target t = {
 		.image = p->work_image,
 		.offset = pp->offset,
@@ -136,14 +162,7 @@ static int step_files(struct build *b, struct ib_plan_part *pp, struct ib_error 
 		.table = p->table,
 		.undo = &b->undo,
 	};
-	struct ib_vol *v = NULL;
-	if (ops->open(&v, &t, err) < 0)
-		return -1;
-	int r = ib_vol_put_trees(ops, v, pp->trees, pp->spec->nfiles, err);
-	/* Close even after a failure, to release the volume; its error counts
-	 * only if nothing failed before. */
-	if (ops->close(v, err) < 0)
-		r = -1;
+	int r = b->ov && !o->fills_any_image ? ib_overlay_via_copy(p, &t, fill_volume, &f, err) : fill_volume(&t, &f);
 	/* The sources were not changed or swapped while they were copied. */
 	if (r == 0 && ib_srctree_check_unchanged(pp->trees, pp->spec->nfiles, err) < 0)
 		r = -1;
@@ -175,12 +194,81 @@ static int patch_output(const struct ib_plan *p, const struct ib_output_spec *o,
 	return ib_repro_patch_output(o->format, tmp, &ro, err);
 }
 
+static void add_pending(struct build *b, char *tmp, char *final, const char *format)
+{
+	b->outs = ib_xrealloc(b->outs, (b->nouts + 1) * sizeof(*b->outs));
+	b->outs[b->nouts++] = (struct pending_output){.tmp = tmp, .final = final, .format = format};
+}
+
+/* Write text to a new file (on undo) and make it durable. */
+static int write_small(struct build *b, const char *path, const char *text, struct ib_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return ib_fail_errno(err, -errno, "cannot create '%s'", path);
+	ib_undo_push_unlink(&b->undo, path);
+	int r = ib_pwrite_all(fd, text, strlen(text), 0);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r < 0 ? ib_fail_errno(err, r, "cannot write '%s'", path) : 0;
+}
+
+/* backing: base: the work overlay itself becomes the output, naming the
+ * base relative to the output folder, with the base's record beside it
+ * (lib/output/base_record.h). qemu-nbd has stopped: the file is final. */
+static int overlay_output(struct build *b, const struct ib_output_spec *o, struct ib_error *err)
+{
+	struct ib_plan *p = b->plan;
+	_cleanup_free_ char *rel = NULL;
+	_cleanup_free_ char *record = ib_base_record_text(p->base_path, p->out_dir, &rel, err);
+	if (!record) {
+		ib_error_prefix(err, "the record of base %s", p->base);
+		return -1;
+	}
+	char *tmp = ib_plan_output_tmp(p, o);
+	if (rename(p->work_overlay, tmp) < 0) {
+		int r = ib_fail_errno(err, -errno, "cannot move the overlay to '%s'", tmp);
+		free(tmp);
+		return r;
+	}
+	ib_undo_push_unlink(&b->undo, tmp);
+	char **argv = ib_plan_rebase_argv(p, tmp);
+	int r = ib_spawn((const char *const *)argv, NULL, NULL, err);
+	ib_argv_free(argv);
+	if (r == 0)
+		r = fsync_path(tmp, err);
+	char *final = ib_plan_output_path(p, o);
+	char *rec_tmp = ib_base_record_path(tmp), *rec_final = ib_base_record_path(final);
+	if (r == 0)
+		r = write_small(b, rec_tmp, record, err);
+	add_pending(b, tmp, final, ib_out_format_name(o->format));
+	add_pending(b, rec_tmp, rec_final, "base record");
+	return r;
+}
+
 static int step_output(struct build *b, const struct ib_output_spec *o, struct ib_error *err)
 {
 	struct ib_plan *p = b->plan;
+	/* Nothing reads the overlay file while qemu-nbd may still hold writes.
+	 * The manifest is read through the export first: read from the file,
+	 * the overlay would have to be converted to raw, a pass over the base. */
+	if (b->ov) {
+		if ((b->opts->manifest || b->opts->write_manifest) && ib_manifest_read(p->work_image, &b->manifest, err) < 0) {
+			ib_error_prefix(err, "reading back the image for its manifest");
+			return -1;
+		}
+		int s = ib_overlay_stop(p, b->ov, &b->undo, err);
+		b->ov = NULL;
+		if (s < 0)
+			return -1;
+	}
+	if (o->backing)
+		return overlay_output(b, o, err);
+	bool from_overlay = p->base && p->base_overlay;
 	char *tmp = ib_plan_output_tmp(p, o);
 	int r;
-	if (o->format == IB_OUT_RAW) {
+	if (o->format == IB_OUT_RAW && !from_overlay) {
 		/* The raw output is the work image itself: a hard link now, so the
 		 * other formats can still be converted from the work image. */
 		r = link(p->work_image, tmp) < 0 ? ib_fail_errno(err, -errno, "cannot link '%s'", tmp) : 0;
@@ -188,7 +276,7 @@ static int step_output(struct build *b, const struct ib_output_spec *o, struct i
 			ib_undo_push_unlink(&b->undo, tmp);
 	} else {
 		ib_undo_push_unlink(&b->undo, tmp);
-		r = ib_convert(o, p->work_image, tmp, err);
+		r = ib_convert(o, from_overlay ? p->work_overlay : p->work_image, from_overlay ? "qcow2" : "raw", tmp, err);
 		if (r == 0)
 			r = patch_output(p, o, tmp, err);
 	}
@@ -198,9 +286,7 @@ static int step_output(struct build *b, const struct ib_output_spec *o, struct i
 		free(tmp);
 		return -1;
 	}
-	b->outs = ib_xrealloc(b->outs, (b->nouts + 1) * sizeof(*b->outs));
-	b->outs[b->nouts++] = (struct pending_output){
-		.tmp = tmp, .final = ib_plan_output_path(p, o), .format = ib_out_format_name(o->format)};
+	add_pending(b, tmp, ib_plan_output_path(p, o), ib_out_format_name(o->format));
 	return 0;
 }
 
@@ -212,7 +298,7 @@ static int run_step(struct build *b, struct ib_plan_step *s, struct ib_error *er
 	case IB_STEP_MKFS: return step_mkfs(b, s->part, err);
 	case IB_STEP_FILES: return step_files(b, s->part, err);
 	case IB_STEP_OUTPUT: return step_output(b, s->output, err);
-	case IB_STEP_BASE: return ib_build_base(b->plan, &b->undo, err);
+	case IB_STEP_BASE: return ib_build_base(b->plan, &b->undo, &b->ov, err);
 	case IB_STEP_WINDOWS: return ib_build_windows(b->plan, s->part, b->opts->progress, err);
 	}
 	return ib_fail(err, IB_EXIT_FAIL, "unknown step");
@@ -229,8 +315,9 @@ static int check_interrupt(struct ib_error *err)
 static int make_manifest(struct build *b, struct ib_error *err)
 {
 	struct ib_plan *p = b->plan;
-	struct ib_manifest *m = NULL;
-	if (ib_manifest_read(p->work_image, &m, err) < 0) {
+	struct ib_manifest *m = b->manifest;
+	b->manifest = NULL;
+	if (!m && ib_manifest_read(p->work_image, &m, err) < 0) {
 		ib_error_prefix(err, "reading back the image for its manifest");
 		return -1;
 	}
@@ -360,6 +447,13 @@ static int preflight(struct build *b, struct ib_error *err)
 			       "backend '%s' is not available yet; this version has the rootless 'lib' backend and "
 			       "'mount'",
 			       ib_backend_name(b->plan->backend));
+	/* An overlay output is the work overlay: it needs the overlay way. */
+	for (size_t i = 0; i < b->plan->recipe->noutputs; i++) {
+		const struct ib_output_spec *o = &b->plan->recipe->outputs[i];
+		if (o->backing && !b->plan->base_overlay)
+			return ib_fail_at(err, IB_EXIT_INPUT, &o->backing_loc,
+					  "backing: base cannot be written here: %s", b->plan->base_why);
+	}
 	if (mount_backend(b)) {
 		if (ib_mount_backend_ready(err) < 0)
 			return -1;
@@ -424,6 +518,7 @@ int ib_build(struct ib_plan *plan, const struct ib_build_opts *opts, struct ib_e
 		free(b.outs[i].final);
 	}
 	free(b.outs);
+	ib_manifest_free(b.manifest); /* a failure after it was read */
 	if (b.lock_fd >= 0)
 		close(b.lock_fd);
 	return r;

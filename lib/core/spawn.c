@@ -580,3 +580,93 @@ char *ib_argv_format(const char *const *argv)
 	}
 	return ib_buf_steal(&b);
 }
+
+/* ---- background programs ---- */
+
+struct ib_bg {
+	pid_t pid;
+	char *name, *err_path;
+	bool reaped;
+	int status;
+};
+
+int ib_spawn_bg(const char *const *argv, const char *stderr_path, struct ib_bg **out, struct ib_error *err)
+{
+	*out = NULL;
+	const char *name = prog_name(argv[0]);
+	if (ib_interrupted())
+		return fail_interrupted(err, name);
+	_cleanup_free_ char *path = ib_which(argv[0]);
+	if (!path)
+		return fail_not_found(err, argv[0]);
+	_cleanup_close_ int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	_cleanup_close_ int err_fd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (null_fd < 0 || err_fd < 0)
+		return ib_fail_errno(err, -errno, "cannot run %s: %s", name, err_fd < 0 ? stderr_path : "/dev/null");
+	const struct ib_spawn_opts opts = {.stdin_fd = -1};
+	pid_t pid;
+	int r = start_child(path, argv, &opts, null_fd, err_fd, &pid);
+	if (r)
+		return ib_fail(err, IB_EXIT_FAIL, "cannot run %s (%s): %s", name, path, strerror(r));
+	struct ib_bg *bg = ib_xcalloc(1, sizeof(*bg));
+	bg->pid = pid;
+	bg->name = ib_xstrdup(name);
+	bg->err_path = ib_xstrdup(stderr_path);
+	*out = bg;
+	return 0;
+}
+
+/* What the program wrote to stderr (the head, if long); malloc'd. */
+static char *bg_stderr(const struct ib_bg *bg)
+{
+	char buf[ERR_HEAD_MAX + 1];
+	_cleanup_close_ int fd = open(bg->err_path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? 0 : read(fd, buf, ERR_HEAD_MAX);
+	buf[n > 0 ? n : 0] = 0;
+	return ib_xstrdup(buf);
+}
+
+bool ib_bg_running(struct ib_bg *bg, struct ib_error *err)
+{
+	if (!bg->reaped && !try_reap(bg->pid, &bg->status))
+		return true;
+	bg->reaped = true;
+	_cleanup_free_ char *e = bg_stderr(bg);
+	if (WIFEXITED(bg->status) && WEXITSTATUS(bg->status) == 0)
+		ib_fail(err, IB_EXIT_FAIL, "%s ended early%s%s", bg->name, *e ? ": " : "", e);
+	else
+		fail_status(err, bg->name, bg->status, e, NULL);
+	return false;
+}
+
+int ib_bg_stop(struct ib_bg *bg, long timeout_ms, struct ib_error *err)
+{
+	if (!bg)
+		return 0;
+	bool by_us = false;
+	if (!bg->reaped && !try_reap(bg->pid, &bg->status)) {
+		kill(bg->pid, SIGTERM);
+		by_us = true;
+		long waited = 0;
+		while (!(bg->reaped = try_reap(bg->pid, &bg->status)) && waited < timeout_ms) {
+			sleep_ms(10);
+			waited += 10;
+		}
+		if (!bg->reaped) {
+			kill(bg->pid, SIGKILL);
+			while (waitpid(bg->pid, &bg->status, 0) < 0 && errno == EINTR)
+				;
+		}
+	}
+	int r = 0;
+	bool clean = (WIFEXITED(bg->status) && WEXITSTATUS(bg->status) == 0) ||
+		     (by_us && WIFSIGNALED(bg->status) && WTERMSIG(bg->status) == SIGTERM);
+	if (!clean && err) {
+		_cleanup_free_ char *e = bg_stderr(bg);
+		r = fail_status(err, bg->name, bg->status, e, NULL);
+	}
+	free(bg->name);
+	free(bg->err_path);
+	free(bg);
+	return r;
+}

@@ -34,6 +34,19 @@ int ib_spawn(const char *const *argv, const struct ib_spawn_opts *opts, struct i
 	     struct ib_error *err);
 void ib_spawn_result_free(struct ib_spawn_result *r);
 
+/* A program that runs beside the build (a server such as qemu-nbd), started
+ * the same way and in the same guarded process group as every child, so it
+ * dies with imgbuild even on SIGKILL. Its stdout goes to /dev/null and its
+ * stderr to stderr_path, read back for messages. */
+struct ib_bg;
+int ib_spawn_bg(const char *const *argv, const char *stderr_path, struct ib_bg **out, struct ib_error *err);
+/* Still running: true. Ended: false, with err saying how (and its stderr). */
+bool ib_bg_running(struct ib_bg *bg, struct ib_error *err);
+/* SIGTERM, up to timeout_ms for it to end, then SIGKILL; reaped and freed
+ * (NULL is fine). 0 when it ended on the SIGTERM or with status 0; -1 with
+ * err otherwise. */
+int ib_bg_stop(struct ib_bg *bg, long timeout_ms, struct ib_error *err);
+
 /* Look a program up in PATH; returns a malloc'd absolute path or NULL. */
 char *ib_which(const char *prog);
 /* The Debian package that provides prog, or NULL if unknown. */

@@ -75,6 +75,9 @@ struct ib_fs_ops {
 	 * backend (NULL: the lib ops for both), and the words for plans. */
 	const struct ib_vol_ops *vol_lib, *vol_mount;
 	const char *fill_via;
+	/* vol_lib works on any image lib/core/blkio.h opens (an NBD export
+	 * too); else it needs a file, and a base's overlay lends it a copy. */
+	bool fills_any_image;
 	/* Programs each phase needs (NULL-terminated). */
 	const char *const *mkfs_tools, *const *fill_tools;
 

@@ -112,6 +112,7 @@ const struct ib_fs_ops ib_fs_ntfs = {
 	.vol_lib = &ib_vol_ntfs3g_ops,
 	.vol_mount = &ib_vol_mount_ops,
 	.fill_via = "libntfs-3g",
+	.fills_any_image = true,
 	.mkfs_tools = mkfs_tools,
 	.fill_tools = fill_tools,
 	.probe = ntfs_probe,

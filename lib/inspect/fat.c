@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <openssl/evp.h>
 
+#include "core/blkio.h"
 #include "core/undo.h"
 #include "fat_int.h"
 #include "inspect.h"
@@ -96,7 +97,7 @@ static int follow(struct fat *f, uint32_t c, const char *path, uint32_t *next)
 
 static int read_disk(struct fat *f, void *buf, size_t n, uint64_t off, const char *what)
 {
-	int r = ib_pread_all(f->v->fd, buf, n, off);
+	int r = ib_blk_pread(f->v->blk, buf, n, off);
 	if (r < 0)
 		return ib_fail(f->err, IB_EXIT_INPUT, "FAT partition %u: %s at byte %" PRIu64 ": cannot read %zu bytes: %s",
 			       f->v->number, what, off, n, r == -EIO ? "the image ends before it" : strerror(-r));

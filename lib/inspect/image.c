@@ -5,6 +5,8 @@
  * for zeros), so every reader sees plain disk bytes. -U (force share) lets
  * us read an image a VM holds open; we only read. */
 #include "inspect.h"
+#include "core/blkio.h"
+#include "output/base_record.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -185,11 +187,23 @@ static int device_size(int fd, const char *path, uint64_t *size, struct ib_error
 int ib_inspect_image_open(const char *path, struct ib_inspect_image *img, struct ib_error *err)
 {
 	*img = (struct ib_inspect_image){.fd = -1};
+	if (ib_blk_is_nbd(path)) {
+		if (ib_blk_open(path, false, &img->blk, err) < 0)
+			return -1;
+		img->format = ib_xstrdup("raw");
+		img->raw_path = ib_xstrdup(path);
+		img->size = img->virtual_size = ib_blk_size(img->blk);
+		return 0;
+	}
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return ib_fail(err, IB_EXIT_INPUT, "%s: %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return ib_fail(err, IB_EXIT_INPUT, "%s: is a directory, not an image", path);
+	/* An overlay output: its base present and unchanged, before qemu-img
+	 * reads through it (a changed base gives an undefined image). */
+	if (ib_base_record_check(path, err) < 0)
+		return -1;
 	if (query_info(path, img, err) < 0)
 		goto fail;
 	if (!strcmp(img->format, "raw")) {
@@ -204,6 +218,7 @@ int ib_inspect_image_open(const char *path, struct ib_inspect_image *img, struct
 	}
 	if (device_size(img->fd, img->raw_path, &img->size, err) < 0)
 		goto fail;
+	img->blk = ib_blk_from_fd(img->fd, img->size);
 	return 0;
 fail:
 	ib_inspect_image_close(img);
@@ -212,6 +227,7 @@ fail:
 
 void ib_inspect_image_close(struct ib_inspect_image *img)
 {
+	ib_blk_close(img->blk); /* a view of fd, or the export's connection */
 	if (img->fd >= 0)
 		close(img->fd);
 	img->fd = -1;

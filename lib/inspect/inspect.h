@@ -16,13 +16,16 @@ struct ib_inspect_image {
 	uint64_t virtual_size; /* qemu-img's virtual size */
 	char *raw_path;        /* what is read: the image itself, or the temporary */
 	char *tmp;             /* the raw temporary to remove, or NULL */
-	int fd;                /* raw_path, read-only; -1 when closed */
-	uint64_t size;         /* bytes readable through fd */
+	int fd;                /* raw_path, read-only; -1 when closed or an NBD export */
+	struct ib_blk *blk;    /* what is read: raw_path (a file, through fd, or an NBD export) */
+	uint64_t size;         /* bytes readable through blk */
 };
 
 /* Ask `qemu-img info` for the format and size; a non-raw image is converted
  * with `qemu-img convert -O raw` into a sparse temporary in TMPDIR (removed
- * by close, also after a failure here). 0 or -1. */
+ * by close, also after a failure here). An NBD export's name
+ * (lib/core/blkio.h: a build reading its work overlay) is read as it is.
+ * 0 or -1. */
 int ib_inspect_image_open(const char *path, struct ib_inspect_image *img, struct ib_error *err);
 void ib_inspect_image_close(struct ib_inspect_image *img);
 
@@ -37,7 +40,7 @@ enum ib_inspect_fs ib_inspect_probe(const uint8_t sec[512]);
 /* One volume to read: a byte range of the raw image. */
 struct ib_inspect_vol {
 	const char *path; /* the raw image (libntfs-3g opens it by name) */
-	int fd;
+	struct ib_blk *blk;
 	uint64_t offset, size;
 	uint32_t sector_size; /* of the disk */
 	unsigned number;      /* partition number, for messages */

@@ -13,6 +13,7 @@
 
 #include "fs/ntfs3g_compat.h"
 #include "fs/fs.h"
+#include "core/blkio.h"
 #include "core/undo.h"
 #include "vol/ntfs3g_device.h"
 #include "inspect.h"
@@ -254,7 +255,7 @@ static const char *mount_error(int e)
 int ib_inspect_ntfs(const struct ib_inspect_vol *v, struct ib_mf_part *p, struct ib_error *err)
 {
 	uint8_t boot[512];
-	int r = ib_pread_all(v->fd, boot, sizeof boot, v->offset);
+	int r = ib_blk_pread(v->blk, boot, sizeof boot, v->offset);
 	if (r < 0)
 		return ib_fail(err, IB_EXIT_INPUT, "NTFS boot sector of partition %u at byte %" PRIu64 ": cannot read: %s",
 			       v->number, v->offset, strerror(-r));

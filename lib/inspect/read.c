@@ -8,6 +8,7 @@
 
 #include "ptable/ptable.h"
 #include "read.h"
+#include "core/blkio.h"
 #include "inspect.h"
 
 static bool is_pow2(uint32_t v) { return v && !(v & (v - 1)); }
@@ -44,13 +45,13 @@ static int read_fs(const struct ib_inspect_image *img, uint32_t ss, struct ib_mf
 	if (p->size < 512)
 		return 0;
 	uint8_t sec[512];
-	int r = ib_pread_all(img->fd, sec, sizeof sec, p->offset);
+	int r = ib_blk_pread(img->blk, sec, sizeof sec, p->offset);
 	if (r < 0)
 		return ib_fail(err, IB_EXIT_INPUT, "partition %u at byte %" PRIu64 ": cannot read its first sector: %s",
 			       p->number, p->offset, r == -EIO ? "the image ends before it" : strerror(-r));
 	struct ib_inspect_vol v = {
 		.path = img->raw_path,
-		.fd = img->fd,
+		.blk = img->blk,
 		.offset = p->offset,
 		.size = p->size,
 		.sector_size = ss,
@@ -97,7 +98,7 @@ static int read_bare(const struct ib_inspect_image *img, const uint8_t *sec0, st
 static int read_table(const struct ib_inspect_image *img, struct ib_manifest *m, struct ib_error *err)
 {
 	struct ib_ptable *t = ib_xmalloc(sizeof(*t));
-	if (ib_ptable_read(img->fd, img->size, 0, t, err) < 0) {
+	if (ib_ptable_read_blk(img->blk, img->size, 0, t, err) < 0) {
 		free(t);
 		return -1;
 	}
@@ -151,7 +152,7 @@ int ib_manifest_read(const char *image, struct ib_manifest **out, struct ib_erro
 
 	int rc;
 	uint8_t sec0[512];
-	if (img.size >= sizeof sec0 && ib_pread_all(img.fd, sec0, sizeof sec0, 0) == 0 && !has_gpt_protective(sec0) &&
+	if (img.size >= sizeof sec0 && ib_blk_pread(img.blk, sec0, sizeof sec0, 0) == 0 && !has_gpt_protective(sec0) &&
 	    ib_inspect_probe(sec0) != IB_INSPECT_FS_NONE)
 		rc = read_bare(&img, sec0, m, err);
 	else

@@ -20,7 +20,7 @@ static char *format_options(const struct ib_output_spec *o)
 	return b.len ? ib_buf_steal(&b) : NULL;
 }
 
-char **ib_convert_argv(const struct ib_output_spec *o, const char *raw, const char *dst)
+char **ib_convert_argv(const struct ib_output_spec *o, const char *src, const char *src_fmt, const char *dst)
 {
 	char **argv = ib_xcalloc(16, sizeof(char *));
 	size_t n = 0;
@@ -28,7 +28,7 @@ char **ib_convert_argv(const struct ib_output_spec *o, const char *raw, const ch
 	argv[n++] = ib_xstrdup("convert");
 	argv[n++] = ib_xstrdup("-q");
 	argv[n++] = ib_xstrdup("-f");
-	argv[n++] = ib_xstrdup("raw");
+	argv[n++] = ib_xstrdup(src_fmt);
 	argv[n++] = ib_xstrdup("-O");
 	argv[n++] = ib_xstrdup(ib_out_format_qemu(o->format));
 	char *opts = format_options(o);
@@ -36,15 +36,16 @@ char **ib_convert_argv(const struct ib_output_spec *o, const char *raw, const ch
 		argv[n++] = ib_xstrdup("-o");
 		argv[n++] = opts;
 	}
-	argv[n++] = ib_xstrdup(raw);
+	argv[n++] = ib_xstrdup(src);
 	argv[n++] = ib_xstrdup(dst);
 	argv[n] = NULL;
 	return argv;
 }
 
-int ib_convert(const struct ib_output_spec *o, const char *raw, const char *dst, struct ib_error *err)
+int ib_convert(const struct ib_output_spec *o, const char *src, const char *src_fmt, const char *dst,
+	       struct ib_error *err)
 {
-	char **argv = ib_convert_argv(o, raw, dst);
+	char **argv = ib_convert_argv(o, src, src_fmt, dst);
 	int r = ib_spawn((const char *const *)argv, NULL, NULL, err);
 	ib_argv_free(argv);
 	return r;

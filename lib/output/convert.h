@@ -7,5 +7,9 @@
 
 /* argv of `qemu-img convert` from the raw work image to dst in the output's
  * format and options; malloc'd, NULL-terminated (free with ib_argv_free). */
-char **ib_convert_argv(const struct ib_output_spec *o, const char *raw, const char *dst);
-int ib_convert(const struct ib_output_spec *o, const char *raw, const char *dst, struct ib_error *err);
+/* src is the work image: raw, or with a base the qcow2 overlay on it
+ * (src_fmt "qcow2"; qemu-img then reads the base's data through it, so the
+ * output costs one pass over what the base holds). */
+char **ib_convert_argv(const struct ib_output_spec *o, const char *src, const char *src_fmt, const char *dst);
+int ib_convert(const struct ib_output_spec *o, const char *src, const char *src_fmt, const char *dst,
+	       struct ib_error *err);

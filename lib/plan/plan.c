@@ -20,6 +20,7 @@
 #include "ptable/ptable.h"
 #include "repro.h"
 #include "core/size.h"
+#include "core/spawn.h"
 #include "vol/vol.h"
 
 static uint64_t first_usable_lba(const struct ib_plan *p)
@@ -315,13 +316,29 @@ static void free_steps(struct ib_plan *p)
 	p->nsteps = 0;
 }
 
+/* With a base: the overlay way when qemu-nbd is there and the backend is
+ * lib (the mount backend attaches the work image as a block device, which
+ * needs a raw file); else the base converted into a raw work image. */
+static void choose_base_way(struct ib_plan *p)
+{
+	_cleanup_free_ char *nbd = ib_which("qemu-nbd");
+	p->base_overlay = p->backend != IB_BACKEND_MOUNT && nbd;
+	p->base_why = p->base_overlay ? NULL
+		      : nbd ? "the mount backend needs a raw work image"
+			    : "qemu-nbd is not installed, so the base is copied";
+}
+
 static void make_steps(struct ib_plan *p)
 {
 	char sz[32];
 	if (p->base) {
-		add_step(p, IB_STEP_BASE, NULL, NULL, ib_plan_base_argv(p),
-			 ib_xasprintf("copy base image %s (%s, %s) into the work image", p->base, p->base_format,
-				      ib_size_format(p->disk_size, sz, sizeof sz)));
+		choose_base_way(p);
+		char *title = p->base_overlay
+			? ib_xasprintf("overlay base image %s (%s, %s), kept as it is; qemu-nbd serves the overlay for the edits",
+				       p->base, p->base_format, ib_size_format(p->disk_size, sz, sizeof sz))
+			: ib_xasprintf("copy base image %s (%s, %s) into the work image (%s)", p->base, p->base_format,
+				       ib_size_format(p->disk_size, sz, sizeof sz), p->base_why);
+		add_step(p, IB_STEP_BASE, NULL, NULL, ib_plan_base_argv(p), title);
 		for (size_t i = 0; i < p->nparts; i++)
 			add_content_steps(p, &p->parts[i]);
 	} else {
@@ -348,10 +365,25 @@ static void make_steps(struct ib_plan *p)
 		add_content_steps(p, pp);
 	}
 	}
-	for (size_t i = 0; i < p->recipe->noutputs; i++) {
-		const struct ib_output_spec *o = &p->recipe->outputs[i];
+	/* Overlay outputs last: each takes the work overlay itself, which the
+	 * others are converted from. */
+	for (size_t k = 0; k < 2 * p->recipe->noutputs; k++) {
+		const struct ib_output_spec *o = &p->recipe->outputs[k % p->recipe->noutputs];
+		if ((k < p->recipe->noutputs) == (o->backing != NULL))
+			continue;
 		char *dst = ib_plan_output_path(p, o), *tmp = ib_plan_output_tmp(p, o);
-		char **argv = o->format == IB_OUT_RAW ? NULL : ib_convert_argv(o, p->work_image, tmp);
+		if (o->backing) {
+			add_step(p, IB_STEP_OUTPUT, NULL, o, ib_plan_rebase_argv(p, tmp),
+				 ib_xasprintf("write %s, an overlay on base %s, and %s.base.sha256", dst, p->base, dst));
+			free(dst);
+			free(tmp);
+			continue;
+		}
+		/* Raw from a raw work image: the work image itself (a link). */
+		bool from_overlay = p->base && p->base_overlay;
+		char **argv = o->format == IB_OUT_RAW && !from_overlay ? NULL
+			      : ib_convert_argv(o, from_overlay ? p->work_overlay : p->work_image,
+						from_overlay ? "qcow2" : "raw", tmp);
 		add_step(p, IB_STEP_OUTPUT, NULL, o, argv, ib_xasprintf("write %s", dst));
 		free(dst);
 		free(tmp);
@@ -369,6 +401,7 @@ struct ib_plan *ib_plan_make(const struct ib_recipe *r, const char *out_dir, str
 	p->out_dir = ib_xstrdup(out_dir && *out_dir ? out_dir : "out");
 	p->work_dir = ib_xasprintf("%s/.imgbuild-%s.%ld.work", p->out_dir, r->name, (long)getpid());
 	p->work_image = ib_xasprintf("%s/disk.raw", p->work_dir);
+	p->work_overlay = ib_xasprintf("%s/overlay.qcow2", p->work_dir);
 	p->first_usable_lba = first_usable_lba(p);
 	p->last_usable_lba = last_usable_lba(p);
 	p->nparts = r->disk.nparts;
@@ -441,6 +474,7 @@ void ib_plan_free(struct ib_plan *p)
 	free(p->out_dir);
 	free(p->work_dir);
 	free(p->work_image);
+	free(p->work_overlay);
 	free(p->base_path);
 	free(p->base_format);
 	free(p);
@@ -525,9 +559,11 @@ const char **ib_plan_tools(const struct ib_plan *p)
 	}
 	for (size_t i = 0; i < p->recipe->noutputs; i++)
 		conv |= p->recipe->outputs[i].format != IB_OUT_RAW;
-	conv |= p->base != NULL; /* the base is converted into the work image */
+	conv |= p->base != NULL; /* the base is converted into the work image, or overlaid */
 	if (conv)
 		tools[n++] = "qemu-img";
+	if (p->base && p->base_overlay)
+		tools[n++] = "qemu-nbd";
 	/* The mount backend mounts NTFS with ntfs-3g and unmounts (umount as
 	 * root, fusermount3 otherwise); illumos attaches with lofiadm. */
 	if (mounts) {

@@ -88,6 +88,15 @@ struct ib_plan {
 	char *base_path;
 	char *base_format;
 	bool base_read; /* its table has been read */
+	/* The base kept as it is (lib/build/build_overlay.c): a qcow2 overlay
+	 * on it (work_overlay) receives the edits through qemu-nbd, and the
+	 * outputs are converted from it in one pass over the base's data; the
+	 * work image is then the NBD export. Without qemu-nbd, or with the
+	 * mount backend, the base is converted into a raw work image instead
+	 * (base_overlay false, base_why says why). */
+	bool base_overlay;
+	const char *base_why;
+	char *work_overlay;
 	struct timespec win_mtime; /* reproducible mode: the epoch, for the injector */
 	/* Paths: filled by ib_plan_set_paths (build), placeholders otherwise. */
 	char *out_dir;

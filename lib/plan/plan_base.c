@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -17,6 +18,8 @@
 
 #include "plan_base.h"
 #include "plan_names.h"
+#include "core/blkio.h"
+#include "output/base_record.h"
 #include "inspect/inspect.h"
 #include "ptable/ptable.h"
 #include "core/size.h"
@@ -97,10 +100,43 @@ int ib_plan_base_open(struct ib_plan *p, struct ib_diags *d)
 	return rc;
 }
 
+/* The overlay names its base by absolute path: the work directory is not
+ * where the base's relative path starts. */
+static char *base_abs(const struct ib_plan *p)
+{
+	char *abs = realpath(p->base_path, NULL);
+	return abs ? abs : ib_xstrdup(p->base_path);
+}
+
 char **ib_plan_base_argv(const struct ib_plan *p)
 {
 	const char *fmt = p->base_format ? p->base_format : "raw";
-	const char *v[] = {"qemu-img", "convert", "-q", "-f", fmt, "-O", "raw", p->base_path, p->work_image};
+	_cleanup_free_ char *abs = p->base_overlay ? base_abs(p) : NULL;
+	const char *convert[] = {"qemu-img", "convert", "-q", "-f", fmt, "-O", "raw", p->base_path, p->work_image, NULL};
+	const char *overlay[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-F", fmt, "-b", abs, p->work_overlay, NULL};
+	const char *const *v = p->base_overlay ? overlay : convert;
+	size_t n = 0;
+	while (v[n])
+		n++;
+	char **argv = ib_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		argv[i] = ib_xstrdup(v[i]);
+	return argv;
+}
+
+char *ib_plan_base_from_out(const struct ib_plan *p)
+{
+	struct ib_error err = {0};
+	char *rel = ib_path_relative(p->out_dir, p->base_path, &err);
+	ib_error_clear(&err);
+	return rel ? rel : ib_xstrdup(p->base_path);
+}
+
+char **ib_plan_rebase_argv(const struct ib_plan *p, const char *tmp)
+{
+	_cleanup_free_ char *rel = ib_plan_base_from_out(p);
+	const char *fmt = p->base_format ? p->base_format : "raw";
+	const char *v[] = {"qemu-img", "rebase", "-q", "-u", "-f", "qcow2", "-F", fmt, "-b", rel, tmp};
 	char **argv = ib_xcalloc(IB_ARRAY_SIZE(v) + 1, sizeof(char *));
 	for (size_t i = 0; i < IB_ARRAY_SIZE(v); i++)
 		argv[i] = ib_xstrdup(v[i]);
@@ -133,10 +169,10 @@ static char *list_entries(const struct ib_ptable *t, const enum ib_fs_type *fs)
 	return b.len ? ib_buf_steal(&b) : ib_xstrdup("none");
 }
 
-static enum ib_fs_type probe_fs(int fd, const struct ib_ptable *t, unsigned i)
+static enum ib_fs_type probe_fs(struct ib_blk *b, const struct ib_ptable *t, unsigned i)
 {
 	uint8_t sec[512];
-	if (ib_pread_all(fd, sec, sizeof sec, t->entries[i].first_lba * t->sector_size) < 0)
+	if (ib_blk_pread(b, sec, sizeof sec, t->entries[i].first_lba * t->sector_size) < 0)
 		return IB_FS_NONE;
 	const struct ib_fs_ops *o = ib_fs_ops_probe(sec);
 	return o ? o->type : IB_FS_NONE;
@@ -233,14 +269,18 @@ static int check_located(const struct ib_plan_part *pp, struct ib_error *err)
 int ib_plan_base_locate(struct ib_plan *p, const char *raw, const char *scratch, struct ib_error *err)
 {
 	const struct ib_recipe *r = p->recipe;
-	_cleanup_close_ int fd = open(raw, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ib_fail_at(err, IB_EXIT_INPUT, &r->base_loc, "base image '%s' cannot be read: %s", p->base,
-				  strerror(errno));
+	struct ib_blk *b = NULL;
+	if (ib_blk_open(raw, false, &b, err) < 0) {
+		ib_error_prefix(err, "base image '%s' cannot be read", p->base);
+		err->exit_code = IB_EXIT_INPUT;
+		err->loc = r->base_loc;
+		return -1;
+	}
 	struct ib_ptable *t = ib_xcalloc(1, sizeof(*t));
 	enum ib_fs_type fs[IB_GPT_ENTRIES] = {0};
-	int rc = ib_ptable_read(fd, p->disk_size, 0, t, err);
+	int rc = ib_ptable_read_blk(b, p->disk_size, 0, t, err);
 	if (rc < 0) {
+		ib_blk_close(b);
 		ib_error_prefix(err, "base image '%s' has no partition table imgbuild can read", p->base);
 		err->exit_code = IB_EXIT_INPUT;
 		err->loc = r->base_loc;
@@ -255,7 +295,8 @@ int ib_plan_base_locate(struct ib_plan *p, const char *raw, const char *scratch,
 	p->last_usable_lba = t->gpt ? ib_gpt_last_usable_lba(p->disk_size, t->sector_size)
 				    : p->disk_size / t->sector_size - 1;
 	for (unsigned i = 0; i < t->n; i++)
-		fs[i] = entry_used(t, i) ? probe_fs(fd, t, i) : IB_FS_NONE;
+		fs[i] = entry_used(t, i) ? probe_fs(b, t, i) : IB_FS_NONE;
+	ib_blk_close(b);
 
 	for (size_t k = 0; rc == 0 && k < p->nparts; k++) {
 		struct ib_plan_part *pp = &p->parts[k];

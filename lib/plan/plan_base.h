@@ -16,5 +16,12 @@ int ib_plan_base_open(struct ib_plan *p, struct ib_diags *d);
  * filesystem. Errors (exit 2) point at the recipe node. scratch: a folder for
  * the probe's hive copies (NULL: TMPDIR). */
 int ib_plan_base_locate(struct ib_plan *p, const char *raw, const char *scratch, struct ib_error *err);
-/* qemu-img convert -q -f FMT -O raw BASE WORK_IMAGE (sparse). */
+/* The BASE step: `qemu-img create -f qcow2 -b BASE` of the work overlay
+ * (p->base_overlay), else `qemu-img convert -q -f FMT -O raw BASE WORK_IMAGE`
+ * (sparse). */
 char **ib_plan_base_argv(const struct ib_plan *p);
+/* The base as an overlay output names it: relative to the output folder
+ * (both must exist; else the base's path as given). malloc'd. */
+char *ib_plan_base_from_out(const struct ib_plan *p);
+/* `qemu-img rebase -u` of an overlay output at tmp onto that name. */
+char **ib_plan_rebase_argv(const struct ib_plan *p, const char *tmp);

@@ -52,3 +52,7 @@ int ib_mbr_write(int fd, const struct ib_ptable *t, struct ib_error *err);
  * sector_size 0: probe for the GPT header at 512 and 4096 (MBR: 512). */
 int ib_ptable_read(int fd, uint64_t disk_bytes, uint32_t sector_size, struct ib_ptable *t,
 		   struct ib_error *err);
+/* The same, from an image opened with lib/core/blkio.h (a file or an NBD export). */
+struct ib_blk;
+int ib_ptable_read_blk(struct ib_blk *b, uint64_t disk_bytes, uint32_t sector_size, struct ib_ptable *t,
+		       struct ib_error *err);

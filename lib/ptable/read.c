@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <zlib.h>
 
+#include "core/blkio.h"
 #include "ptable-int.h"
 
 /* Entry arrays larger than this are not something imgbuild will trust. */
@@ -18,9 +19,9 @@ struct gpt_header {
 	struct ib_guid disk_guid;
 };
 
-static int read_at(int fd, void *buf, size_t n, uint64_t off, const char *what, struct ib_error *err)
+static int read_at(struct ib_blk *fd, void *buf, size_t n, uint64_t off, const char *what, struct ib_error *err)
 {
-	int r = ib_pread_all(fd, buf, n, off);
+	int r = ib_blk_pread(fd, buf, n, off);
 	if (r < 0)
 		return ib_fail(err, IB_EXIT_INPUT, "%s at byte %" PRIu64 ": cannot read %zu bytes: %s", what, off, n,
 			       r == -EIO ? "the image ends before it (or an I/O error)" : strerror(-r));
@@ -110,7 +111,7 @@ static int parse_header(uint8_t *sec, uint32_t ss, uint64_t off, uint64_t want_l
 }
 
 /* Read and CRC-check the entry array a header points to; returns it (malloc'd). */
-static uint8_t *read_array(int fd, const struct gpt_header *h, uint32_t ss, uint64_t hdr_off,
+static uint8_t *read_array(struct ib_blk *fd, const struct gpt_header *h, uint32_t ss, uint64_t hdr_off,
 			   struct ib_error *err)
 {
 	size_t len = (size_t)h->num_entries * h->entry_size;
@@ -129,7 +130,7 @@ static uint8_t *read_array(int fd, const struct gpt_header *h, uint32_t ss, uint
 	return TAKE_PTR(array);
 }
 
-static int read_header(int fd, uint32_t ss, uint64_t lba, uint64_t sectors, struct gpt_header *h,
+static int read_header(struct ib_blk *fd, uint32_t ss, uint64_t lba, uint64_t sectors, struct gpt_header *h,
 		       struct ib_error *err)
 {
 	_cleanup_free_ uint8_t *sec = ib_xmalloc(ss);
@@ -172,7 +173,7 @@ static int parse_entries(const uint8_t *array, const struct gpt_header *h, uint3
 	return 0;
 }
 
-static int read_gpt(int fd, struct ib_ptable *t, struct ib_error *err)
+static int read_gpt(struct ib_blk *fd, struct ib_ptable *t, struct ib_error *err)
 {
 	uint32_t ss = t->sector_size;
 	uint64_t sectors = t->disk_bytes / ss;
@@ -221,12 +222,12 @@ static bool has_protective_entry(const uint8_t *mbr)
 }
 
 /* With no sector size given, look for "EFI PART" at LBA 1 of each size. */
-static int probe_sector_size(int fd, uint64_t disk_bytes, uint32_t *ss)
+static int probe_sector_size(struct ib_blk *fd, uint64_t disk_bytes, uint32_t *ss)
 {
 	static const uint32_t sizes[] = { 512, 4096 };
 	for (size_t i = 0; i < IB_ARRAY_SIZE(sizes); i++) {
 		uint8_t sig[8];
-		if (disk_bytes >= 2ull * sizes[i] && ib_pread_all(fd, sig, 8, sizes[i]) == 0 &&
+		if (disk_bytes >= 2ull * sizes[i] && ib_blk_pread(fd, sig, 8, sizes[i]) == 0 &&
 		    memcmp(sig, "EFI PART", 8) == 0) {
 			*ss = sizes[i];
 			return 0;
@@ -235,8 +236,8 @@ static int probe_sector_size(int fd, uint64_t disk_bytes, uint32_t *ss)
 	return -1;
 }
 
-int ib_ptable_read(int fd, uint64_t disk_bytes, uint32_t sector_size, struct ib_ptable *t,
-		   struct ib_error *err)
+int ib_ptable_read_blk(struct ib_blk *fd, uint64_t disk_bytes, uint32_t sector_size, struct ib_ptable *t,
+		       struct ib_error *err)
 {
 	memset(t, 0, sizeof(*t));
 	if (sector_size != 0 && sector_size != 512 && sector_size != 4096)
@@ -263,4 +264,12 @@ int ib_ptable_read(int fd, uint64_t disk_bytes, uint32_t sector_size, struct ib_
 	}
 	t->sector_size = sector_size ? sector_size : 512;
 	return ib_mbr_parse(mbr, t, err);
+}
+
+int ib_ptable_read(int fd, uint64_t disk_bytes, uint32_t sector_size, struct ib_ptable *t, struct ib_error *err)
+{
+	struct ib_blk *b = ib_blk_from_fd(fd, disk_bytes);
+	int r = ib_ptable_read_blk(b, disk_bytes, sector_size, t, err);
+	ib_blk_close(b);
+	return r;
 }

@@ -244,6 +244,7 @@ void ib_recipe_free(struct ib_recipe *r)
 	for (size_t i = 0; i < r->noutputs; i++) {
 		free(r->outputs[i].subformat);
 		free(r->outputs[i].adapter);
+		free(r->outputs[i].backing);
 	}
 	free(r->outputs);
 	free(r->name);

@@ -129,7 +129,10 @@ struct ib_output_spec {
 	char *subformat; /* vmdk: monolithicSparse (default) | streamOptimized; vhdx/vpc: dynamic
 			  * (default) | fixed; NULL for raw and qcow2 */
 	char *adapter;   /* vmdk: ide | lsilogic | buslogic | legacyESX */
-	struct ib_loc loc, format_loc, subformat_loc, adapter_loc;
+	/* "base": a qcow2 overlay on the recipe's base (only the changed
+	 * clusters; the base by relative path); NULL: a standalone image. */
+	char *backing;
+	struct ib_loc loc, format_loc, subformat_loc, adapter_loc, backing_loc;
 };
 
 struct ib_recipe {

@@ -497,6 +497,17 @@ static void check_output(struct rctx *c, struct ib_output_spec *o)
 		o->subformat_loc = o->loc;
 	}
 	ib_buf_free(&hint);
+	if (usable(c, &o->backing_loc, &o->backing)) {
+		if (strcmp(o->backing, "base"))
+			rctx_error_at(c, &o->backing_loc, "backing: base is the one value",
+				      "unknown backing '%s'", o->backing);
+		else if (!c->r->base && !rctx_is_bad(c, &c->r->base))
+			rctx_error_at(c, &o->backing_loc, "add base: IMAGE, or drop backing:",
+				      "backing: base needs a base: image, and this recipe has none");
+		else if (o->format != IB_OUT_QCOW2)
+			rctx_error_at(c, &o->backing_loc, "use format: qcow2 for an overlay on the base",
+				      "format %s cannot be an overlay (backing: is for qcow2)", fmt);
+	}
 	if (usable(c, &o->adapter_loc, &o->adapter)) {
 		if (o->format != IB_OUT_VMDK) {
 			rctx_error_at(c, &o->adapter_loc, "adapter is for vmdk", "format %s takes no adapter", fmt);

@@ -716,6 +716,7 @@ static const struct rfield output_rows[] = {
 	ROW(struct ib_output_spec, "format", RK_SCALAR, p_enum, format, &out_enum, true, NULL, format_loc),
 	ROW(struct ib_output_spec, "subformat", RK_SCALAR, p_str, subformat, NULL, false, NULL, subformat_loc),
 	ROW(struct ib_output_spec, "adapter", RK_SCALAR, p_str, adapter, NULL, false, NULL, adapter_loc),
+	ROW(struct ib_output_spec, "backing", RK_SCALAR, p_str, backing, NULL, false, NULL, backing_loc),
 };
 static const struct rtable output_table = TABLE("an output", output_rows, struct ib_output_spec, loc);
 static const struct rseq outputs_seq = {

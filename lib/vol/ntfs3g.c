@@ -47,7 +47,7 @@ static int vol_open(struct ib_vol **out, const struct ib_vol_target *t, struct i
 {
 	*out = NULL;
 	struct ib_vol *v = ib_xcalloc(1, sizeof(*v));
-	v->io.fd = -1;
+	v->io.blk = NULL;
 	if (ib_ntfs3g_mount(t, false, &v->io, &v->vol, err) < 0) {
 		vol_free(v);
 		return -1;

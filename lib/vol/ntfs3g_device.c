@@ -3,12 +3,15 @@
  * bytes live in the image at the partition's offset. Positions past the end
  * of the partition read as end-of-device and cannot be written, so a bug in
  * the filesystem code can never touch a neighbouring partition. */
-#include "core/undo.h"
-#include "core/error.h"
-#include "vol.h"
-#include <sys/stat.h>
-#include <string.h>
 #include "ntfs3g_device.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/blkio.h"
+#include "core/error.h"
+#include "core/undo.h"
+#include "vol.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,10 +30,13 @@ static int dev_open(struct ntfs_device *dev, int flags)
 		errno = EBUSY;
 		return -1;
 	}
-	int fd = open(dev->d_name, (flags & O_ACCMODE) | O_CLOEXEC);
-	if (fd < 0)
+	struct ib_error err = {0};
+	if (ib_blk_open(dev->d_name, (flags & O_ACCMODE) != O_RDONLY, &io->blk, &err) < 0) {
+		ntfs_log_error("%s\n", err.msg);
+		ib_error_clear(&err);
+		errno = EIO;
 		return -1;
-	io->fd = fd;
+	}
 	io->pos = 0;
 	if ((flags & O_ACCMODE) == O_RDONLY)
 		NDevSetReadOnly(dev);
@@ -47,8 +53,12 @@ static int dev_close(struct ntfs_device *dev)
 		errno = EBADF;
 		return -1;
 	}
-	int r = close(io->fd);
-	io->fd = -1;
+	int r = ib_blk_close(io->blk);
+	io->blk = NULL;
+	if (r < 0) {
+		errno = -r;
+		r = -1;
+	}
 	NDevClearOpen(dev);
 	NDevClearDirty(dev);
 	return r;
@@ -87,19 +97,12 @@ static s64 dev_pread(struct ntfs_device *dev, void *buf, s64 count, s64 pos)
 	s64 n = clip(io, pos, count);
 	if (n <= 0)
 		return n;
-	s64 done = 0;
-	while (done < n) {
-		ssize_t r = pread(io->fd, (char *)buf + done, (size_t)(n - done), (off_t)(io->offset + pos + done));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return done ? done : -1;
-		if (r == 0) /* image shorter than the partition: reads as zeros */
-			break;
-		done += r;
+	/* The mount checked that the partition lies inside the image. */
+	int r = ib_blk_pread(io->blk, buf, (size_t)n, io->offset + (uint64_t)pos);
+	if (r < 0) {
+		errno = -r;
+		return -1;
 	}
-	if (done < n)
-		memset((char *)buf + done, 0, (size_t)(n - done));
 	return n;
 }
 
@@ -118,17 +121,12 @@ static s64 dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count, s64 p
 		return -1;
 	}
 	NDevSetDirty(dev);
-	s64 done = 0;
-	while (done < n) {
-		ssize_t r = pwrite(io->fd, (const char *)buf + done, (size_t)(n - done),
-				   (off_t)(io->offset + pos + done));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return done ? done : -1;
-		done += r;
+	int r = ib_blk_pwrite(io->blk, buf, (size_t)n, io->offset + (uint64_t)pos);
+	if (r < 0) {
+		errno = -r;
+		return -1;
 	}
-	return done;
+	return n;
 }
 
 static s64 dev_read(struct ntfs_device *dev, void *buf, s64 count)
@@ -151,9 +149,15 @@ static s64 dev_write(struct ntfs_device *dev, const void *buf, s64 count)
 
 /* No fsync: the work image is a temporary that is read back through the page
  * cache (conversion, inspection); durability is the business of the outputs,
- * which the build writes and renames into place. */
+ * which the build writes and renames into place. An NBD export is flushed,
+ * so its server has the writes before anything else reads the image. */
 static int dev_sync(struct ntfs_device *dev)
 {
+	int r = ib_blk_flush(io_of(dev)->blk);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
 	NDevClearDirty(dev);
 	return 0;
 }
@@ -161,9 +165,8 @@ static int dev_sync(struct ntfs_device *dev)
 static int dev_stat(struct ntfs_device *dev, struct stat *st)
 {
 	struct ib_ntfs3g_io *io = io_of(dev);
-	if (fstat(io->fd, st) < 0)
-		return -1;
-	st->st_mode = (st->st_mode & ~(mode_t)S_IFMT) | S_IFREG;
+	memset(st, 0, sizeof(*st));
+	st->st_mode = S_IFREG | 0600;
 	st->st_size = (off_t)io->size;
 	st->st_blocks = (blkcnt_t)(io->size / 512);
 	return 0;
@@ -207,7 +210,7 @@ static struct ntfs_device_operations offset_ops = {
 
 struct ntfs_device *ib_ntfs3g_device_new(const char *image, struct ib_ntfs3g_io *io)
 {
-	io->fd = -1;
+	io->blk = NULL;
 	io->pos = 0;
 	return ntfs_device_alloc(image, 0, &offset_ops, io);
 }
@@ -228,13 +231,17 @@ int ib_ntfs3g_mount(const struct ib_vol_target *t, bool read_only, struct ib_ntf
 		    struct ib_error *err)
 {
 	*vol = NULL;
-	struct stat st;
-	if (stat(t->image, &st) < 0)
-		return ib_fail_errno(err, -errno, "ntfs: cannot open %s", t->image);
-	if ((uint64_t)st.st_size < t->offset || (uint64_t)st.st_size - t->offset < t->size)
+	struct ib_blk *b = NULL;
+	if (ib_blk_open(t->image, false, &b, err) < 0) {
+		ib_error_prefix(err, "ntfs");
+		return -1;
+	}
+	uint64_t image_size = ib_blk_size(b);
+	ib_blk_close(b);
+	if (image_size < t->offset || image_size - t->offset < t->size)
 		return ib_fail(err, IB_EXIT_INPUT, "ntfs: partition at %llu (+%llu bytes) lies beyond the end of %s",
 			       (unsigned long long)t->offset, (unsigned long long)t->size, t->image);
-	io->fd = -1;
+	io->blk = NULL;
 	io->offset = t->offset;
 	io->size = t->size;
 	io->sector_size = t->sector_size ? t->sector_size : 512;

@@ -42,7 +42,7 @@ int ib_ntfs_files_open(const struct ib_vol_target *t, bool read_only, const stru
 {
 	*out = NULL;
 	struct ib_ntfs_files *f = ib_xcalloc(1, sizeof(*f));
-	f->io.fd = -1;
+	f->io.blk = NULL;
 	if (mtime)
 		f->mtime = *mtime;
 	else

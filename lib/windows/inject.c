@@ -8,41 +8,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "core/sha256.h"
 #include "detect.h"
 #include "drivers.h"
 #include "firstboot.h"
-
-static int sha256_file(const char *path, char hex[65], uint64_t *size, struct ib_error *err)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ib_fail_errno(err, -errno, "cannot open %s", path);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	uint8_t buf[65536];
-	uint64_t total = 0;
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
-		total += (uint64_t)n;
-	}
-	int e = errno;
-	unsigned char md[32];
-	unsigned len = 0;
-	EVP_DigestFinal_ex(ctx, md, &len);
-	EVP_MD_CTX_free(ctx);
-	if (n < 0)
-		return ib_fail_errno(err, -e, "cannot read %s", path);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	if (size)
-		*size = total;
-	return 0;
-}
 
 /* ---- the recipe's registry: entries ---- */
 
@@ -245,7 +217,7 @@ static int prepare(struct run *r, struct ib_win_report *rep, struct ib_error *er
 		const struct ib_win_file *fl = &r->files.list.v[i];
 		struct ib_win_file_report fr = {.path = ib_xstrdup(fl->dst),
 						.source = ib_xstrdup(fl->generated ? "(generated)" : fl->src)};
-		int s = sha256_file(fl->src, fr.sha256, &fr.size, err);
+		int s = ib_sha256_file(fl->src, fr.sha256, &fr.size, err);
 		IB_VEC_PUSH(rep->files, fr);
 		if (s < 0)
 			return -1;
@@ -316,7 +288,7 @@ static int verify(struct run *r, struct ib_win_report *rep, struct ib_error *err
 		char sum[65];
 		rc = ib_ntfs_files_read(f, rep->files.v[i].path, back, NULL, err);
 		if (!rc)
-			rc = sha256_file(back, sum, NULL, err);
+			rc = ib_sha256_file(back, sum, NULL, err);
 		if (!rc && strcmp(sum, rep->files.v[i].sha256))
 			rc = ib_fail(err, IB_EXIT_FAIL, "verification: %s reads back with sha256 %s, not %s",
 				     rep->files.v[i].path, sum, rep->files.v[i].sha256);

@@ -139,8 +139,10 @@ log "build custom.yml (base: qcow2, use: auto)"
 plan_json "$R/custom.yml" "$T/plan2.json"
 assert_eq "plan: base format" qcow2 "$(jget "$T/plan2.json" 'd["base"]["format"]')"
 assert_eq "plan: a qcow2 base's table is read by the build" False "$(jget "$T/plan2.json" 'd["base"]["table_read"]')"
-assert_eq "plan: the first step converts the base" "qemu-img convert -q -f qcow2 -O raw" \
-	"$(jget "$T/plan2.json" '" ".join(d["steps"][0]["argv"][:7])')"
+assert_eq "plan: the first step overlays the base" "qemu-img create -q -f qcow2 -F qcow2 -b" \
+	"$(jget "$T/plan2.json" '" ".join(d["steps"][0]["argv"][:8])')"
+assert_eq "plan: the outputs are converted from the overlay" "-f qcow2" \
+	"$(jget "$T/plan2.json" '" ".join([s for s in d["steps"] if s["argv"] and s["argv"][1] == "convert"][0]["argv"][3:5])')"
 OUT2=$T/w/out2
 ib_build "$R/custom.yml" "$OUT2"
 expect_build_rc 0

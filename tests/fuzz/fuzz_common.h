@@ -28,6 +28,7 @@ static inline int fuzz_memfd(const uint8_t *data, size_t size, char path[64])
 }
 
 /* One of inspect's volume readers (FAT, NTFS) on the input as a volume. */
+#include "core/blkio.h"
 #include "inspect/inspect.h"
 #include "inspect/manifest.h"
 
@@ -41,10 +42,12 @@ static inline void fuzz_inspect(const uint8_t *data, size_t size, fuzz_vol_reade
 		return;
 	struct ib_manifest *m = ib_xcalloc(1, sizeof(*m));
 	IB_VEC_PUSH(m->parts, ((struct ib_mf_part){.number = 1, .size = size}));
-	struct ib_inspect_vol v = {.path = path, .fd = fd, .offset = 0, .size = size, .sector_size = 512, .number = 1};
+	struct ib_blk *blk = ib_blk_from_fd(fd, size);
+	struct ib_inspect_vol v = {.path = path, .blk = blk, .offset = 0, .size = size, .sector_size = 512, .number = 1};
 	struct ib_error err = {0};
 	read(&v, &m->parts.v[0], &err);
 	ib_error_clear(&err);
+	ib_blk_close(blk);
 	ib_manifest_free(m);
 	close(fd);
 }

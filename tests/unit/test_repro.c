@@ -397,7 +397,7 @@ static char *convert_patch(const struct fixture *f, const char *raw, const struc
 	char *dst = ib_xasprintf("%s/%s.%s", f->dir, name, c->ext);
 	struct ib_output_spec o = {.format = c->format, .subformat = (char *)c->subformat};
 	struct ib_error err = {0};
-	assert_int_equal(ib_convert(&o, raw, dst, &err), 0);
+	assert_int_equal(ib_convert(&o, raw, "raw", dst, &err), 0);
 	struct ib_recipe r = {.name = "final", .reproducible = reproducible, .seed = (char *)seed};
 	struct ib_ids ids;
 	ib_ids_init(&ids, &r);
@@ -483,7 +483,7 @@ static void test_outputs_plain(void **state)
 	_cleanup_free_ char *dst = ib_xasprintf("%s/.tmp.vmdk", f->dir);
 	struct ib_output_spec o = {.format = c->format, .subformat = (char *)c->subformat};
 	struct ib_error err = {0};
-	assert_int_equal(ib_convert(&o, raw, dst, &err), 0);
+	assert_int_equal(ib_convert(&o, raw, "raw", dst, &err), 0);
 	char *before = vmdk_descriptor(dst);
 	struct ib_recipe r = {.name = "final"};
 	struct ib_ids ids;
