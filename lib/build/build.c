@@ -18,7 +18,9 @@
 #include "inspect/read.h"
 #include "build_customise.h"
 #include "build_overlay.h"
+#include "build_package.h"
 #include "output/base_record.h"
+#include "output/package.h"
 #include "plan/plan_base.h"
 #include "fs/fs.h"
 #include "ptable/ptable.h"
@@ -46,6 +48,8 @@ struct build {
 	int lock_fd; /* holds the output directory's lock (publish.h), or -1 */
 	struct ib_overlay *ov; /* a base's overlay while qemu-nbd serves it */
 	struct ib_manifest *manifest; /* read from the overlay's export before it stopped */
+	bool guest_known;              /* guest: detected for the package outputs */
+	const struct ib_guest_os *guest;
 };
 
 static void rmdir_if_empty(void *path)
@@ -247,9 +251,61 @@ static int overlay_output(struct build *b, const struct ib_output_spec *o, struc
 	return r;
 }
 
+/* The guest the image holds, for OVF descriptors, told once, while the
+ * work image can still be read as an image (before a base's overlay stops). */
+static void detect_guest(struct build *b)
+{
+	const struct ib_recipe *r = b->plan->recipe;
+	bool want = false;
+	for (size_t i = 0; i < r->noutputs; i++)
+		want |= r->outputs[i].format == IB_OUT_OVA || r->outputs[i].format == IB_OUT_OVF;
+	if (!b->guest_known && want && !r->vm.guest_os)
+		b->guest = ib_build_detect_guest(b->plan);
+	b->guest_known = true;
+}
+
+/* OVA, OVF and containerDisk: made from the work image by lib/output/package.c. */
+static int package_output(struct build *b, const struct ib_output_spec *o, struct ib_error *err)
+{
+	struct ib_plan *p = b->plan;
+	bool from_overlay = p->base && p->base_overlay;
+	struct ib_package_in in = {
+		.recipe = p->recipe,
+		.src = from_overlay ? p->work_overlay : p->work_image,
+		.src_fmt = from_overlay ? "qcow2" : "raw",
+		.work_dir = p->work_dir,
+		.gpt = p->table == IB_TABLE_GPT,
+		.detected = b->guest,
+		.ro = {.ids = &p->ids, .reproducible = p->reproducible, .epoch = p->epoch},
+	};
+	char *tmp = ib_plan_output_tmp(p, o);
+	ib_undo_push_unlink(&b->undo, tmp);
+	int r;
+	if (o->format == IB_OUT_OVF) {
+		/* Three files published with the rest: NAME.ovf, NAME.mf, NAME-disk1.vmdk. */
+		char *mf = ib_xasprintf("%s/.imgbuild-%s.%ld.mf", p->out_dir, p->recipe->name, (long)getpid());
+		char *vmdk = ib_xasprintf("%s/.imgbuild-%s.%ld.disk1.vmdk", p->out_dir, p->recipe->name, (long)getpid());
+		ib_undo_push_unlink(&b->undo, mf);
+		ib_undo_push_unlink(&b->undo, vmdk);
+		r = ib_package_ovf(&in, tmp, mf, vmdk, err);
+		_cleanup_free_ char *disk = ib_package_disk_name(p->recipe);
+		add_pending(b, mf, ib_xasprintf("%s/%s.mf", p->out_dir, p->recipe->name), "ovf manifest");
+		add_pending(b, vmdk, ib_xasprintf("%s/%s", p->out_dir, disk), "ovf disk");
+		if (r == 0)
+			r = fsync_path(mf, err) < 0 || fsync_path(vmdk, err) < 0 ? -1 : 0;
+	} else {
+		r = o->format == IB_OUT_OVA ? ib_package_ova(&in, tmp, err) : ib_package_containerdisk(&in, tmp, err);
+	}
+	if (r == 0)
+		r = fsync_path(tmp, err);
+	add_pending(b, tmp, ib_plan_output_path(p, o), ib_out_format_name(o->format));
+	return r;
+}
+
 static int step_output(struct build *b, const struct ib_output_spec *o, struct ib_error *err)
 {
 	struct ib_plan *p = b->plan;
+	detect_guest(b);
 	/* Nothing reads the overlay file while qemu-nbd may still hold writes.
 	 * The manifest is read through the export first: read from the file,
 	 * the overlay would have to be converted to raw, a pass over the base. */
@@ -265,6 +321,8 @@ static int step_output(struct build *b, const struct ib_output_spec *o, struct i
 	}
 	if (o->backing)
 		return overlay_output(b, o, err);
+	if (!ib_out_formats[o->format].qemu)
+		return package_output(b, o, err);
 	bool from_overlay = p->base && p->base_overlay;
 	char *tmp = ib_plan_output_tmp(p, o);
 	int r;

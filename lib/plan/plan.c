@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "output/convert.h"
+#include "output/targets.h"
 #include "plan_base.h"
 #include "plan_windows.h"
 #include "fs/fs.h"
@@ -375,6 +376,17 @@ static void make_steps(struct ib_plan *p)
 		if (o->backing) {
 			add_step(p, IB_STEP_OUTPUT, NULL, o, ib_plan_rebase_argv(p, tmp),
 				 ib_xasprintf("write %s, an overlay on base %s, and %s.base.sha256", dst, p->base, dst));
+			free(dst);
+			free(tmp);
+			continue;
+		}
+		if (!ib_out_formats[o->format].qemu) { /* a package (lib/output/package.c) */
+			add_step(p, IB_STEP_OUTPUT, NULL, o, NULL,
+				 ib_xasprintf("write %s (%s for target %s)", dst,
+					      o->format == IB_OUT_CONTAINERDISK ? "a KubeVirt containerDisk (OCI archive)"
+					      : o->format == IB_OUT_OVA ? "an OVA: OVF descriptor, manifest, streamOptimized VMDK"
+					      : "an OVF descriptor, its manifest and a streamOptimized VMDK",
+					      ib_target_name(p->recipe->target)));
 			free(dst);
 			free(tmp);
 			continue;

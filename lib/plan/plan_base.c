@@ -68,7 +68,7 @@ static int base_info(struct ib_plan *p, const struct ib_loc *loc, struct ib_erro
 	bool known = false;
 	/* A base may have any format imgbuild also writes (qemu-img's names). */
 	for (size_t i = 0; i < IB_OUT_NFORMATS; i++)
-		known |= !strcmp(fmt, ib_out_formats[i].qemu);
+		known |= ib_out_formats[i].qemu && !strcmp(fmt, ib_out_formats[i].qemu);
 	if (!known) {
 		int r = ib_fail_at(err, IB_EXIT_INPUT, loc,
 				   "base image '%s' is in the %s format; imgbuild starts from raw, qcow2, vmdk, vhdx or "

@@ -247,6 +247,17 @@ void ib_recipe_free(struct ib_recipe *r)
 		free(r->outputs[i].backing);
 	}
 	free(r->outputs);
+	free(r->vm.name);
+	free(r->vm.controller);
+	free(r->vm.nic);
+	free(r->vm.guest_os);
+	for (size_t i = 0; i < r->nproperties; i++) {
+		free(r->properties[i].key);
+		free(r->properties[i].type);
+		free(r->properties[i].value);
+		free(r->properties[i].label);
+	}
+	free(r->properties);
 	free(r->name);
 	free(r->base);
 	free(r->seed);
@@ -266,12 +277,15 @@ const char *ib_table_name(enum ib_table t)
 const struct ib_out_format_info ib_out_formats[IB_OUT_NFORMATS] = {
 	[IB_OUT_RAW] = {"raw", "raw", "raw"},       [IB_OUT_QCOW2] = {"qcow2", "qcow2", "qcow2"},
 	[IB_OUT_VMDK] = {"vmdk", "vmdk", "vmdk"},   [IB_OUT_VHDX] = {"vhdx", "vhdx", "vhdx"},
-	[IB_OUT_VPC] = {"vpc", "vhd", "vpc"},
+	[IB_OUT_VPC] = {"vpc", "vhd", "vpc"},       [IB_OUT_OVA] = {"ova", "ova", NULL},
+	[IB_OUT_OVF] = {"ovf", "ovf", NULL},        [IB_OUT_CONTAINERDISK] = {"containerdisk", "containerdisk.tar", NULL},
 };
 const char *const ib_out_format_names[IB_OUT_NFORMATS] = {
 	[IB_OUT_RAW] = "raw", [IB_OUT_QCOW2] = "qcow2", [IB_OUT_VMDK] = "vmdk", [IB_OUT_VHDX] = "vhdx", [IB_OUT_VPC] = "vpc",
+	[IB_OUT_OVA] = "ova", [IB_OUT_OVF] = "ovf", [IB_OUT_CONTAINERDISK] = "containerdisk",
 };
-const int ib_out_format_values[IB_OUT_NFORMATS] = {IB_OUT_RAW, IB_OUT_QCOW2, IB_OUT_VMDK, IB_OUT_VHDX, IB_OUT_VPC};
+const int ib_out_format_values[IB_OUT_NFORMATS] = {IB_OUT_RAW, IB_OUT_QCOW2, IB_OUT_VMDK, IB_OUT_VHDX,
+						   IB_OUT_VPC, IB_OUT_OVA, IB_OUT_OVF, IB_OUT_CONTAINERDISK};
 
 static const struct ib_out_format_info *out_info(enum ib_out_format f)
 {

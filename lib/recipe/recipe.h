@@ -15,14 +15,19 @@
 #include "fstype/fstype.h"
 #include "ptable/table.h"
 
-enum ib_out_format { IB_OUT_RAW = 0, IB_OUT_QCOW2, IB_OUT_VMDK, IB_OUT_VHDX, IB_OUT_VPC, IB_OUT_NFORMATS };
+enum ib_out_format {
+	IB_OUT_RAW = 0, IB_OUT_QCOW2, IB_OUT_VMDK, IB_OUT_VHDX, IB_OUT_VPC,
+	/* Packages for a hypervisor (lib/output/package.c): not one image file. */
+	IB_OUT_OVA, IB_OUT_OVF, IB_OUT_CONTAINERDISK,
+	IB_OUT_NFORMATS
+};
 
 /* One row per output format, the only place they are listed: the recipe's
  * name, the file name extension, and qemu-img's format name. */
 struct ib_out_format_info {
 	const char *name; /* format: in the recipe */
 	const char *ext;  /* <name>.<ext> */
-	const char *qemu; /* qemu-img -O */
+	const char *qemu; /* qemu-img -O; NULL for a package (OVA, OVF, containerDisk) */
 };
 extern const struct ib_out_format_info ib_out_formats[IB_OUT_NFORMATS];
 /* The recipe names alone, in enum order (for the schema's enum table). */
@@ -135,6 +140,28 @@ struct ib_output_spec {
 	struct ib_loc loc, format_loc, subformat_loc, adapter_loc, backing_loc;
 };
 
+/* Where the image is to run (lib/output/targets.c): the defaults of vm:. */
+enum ib_target { IB_TARGET_GENERIC = 0, IB_TARGET_ESXI, IB_TARGET_SYNOLOGY, IB_TARGET_VIRTUALBOX, IB_TARGET_KVM };
+enum ib_firmware { IB_FW_AUTO = 0, IB_FW_EFI, IB_FW_BIOS };
+
+/* vm: the virtual machine an OVF descriptor describes. 0/NULL: the
+ * target's default. */
+struct ib_vm_spec {
+	char *name, *controller, *nic, *guest_os;
+	uint64_t cpus, memory, hardware_version;
+	int firmware; /* enum ib_firmware */
+	bool secure_boot;
+	struct ib_loc loc, name_loc, cpus_loc, memory_loc, firmware_loc, secure_boot_loc, controller_loc, nic_loc,
+		guest_os_loc, hardware_version_loc;
+};
+
+/* properties: entries, an OVF ProductSection's Property elements. */
+struct ib_property_spec {
+	char *key, *type, *value, *label;
+	bool user_configurable;
+	struct ib_loc loc, key_loc, type_loc, value_loc, label_loc, user_configurable_loc;
+};
+
 struct ib_recipe {
 	char *path; /* as given */
 	char *dir;  /* the recipe's folder: file sources are relative to it */
@@ -147,7 +174,11 @@ struct ib_recipe {
 	bool reproducible;
 	uint64_t epoch;
 	char *seed;
-	struct ib_loc name_loc, base_loc, outputs_loc, reproducible_loc;
+	int target; /* enum ib_target */
+	struct ib_vm_spec vm;
+	struct ib_property_spec *properties;
+	size_t nproperties;
+	struct ib_loc name_loc, base_loc, outputs_loc, reproducible_loc, target_loc, properties_loc;
 	/* The source text, kept for diagnostics. */
 	char *text;
 	size_t text_len;

@@ -547,4 +547,5 @@ void recipe_check(struct rctx *c)
 		check_base(c, c->r);
 	check_disk(c, c->r);
 	check_outputs(c, c->r);
+	recipe_check_vm(c);
 }

@@ -67,3 +67,5 @@ void recipe_walk(struct rctx *c, const struct rnode *root);
 
 /* recipe_check.c: checks across fields that need nothing but the recipe. */
 void recipe_check(struct rctx *c);
+/* target:, vm: and properties: (recipe_vm.c). */
+void recipe_check_vm(struct rctx *c);

@@ -723,6 +723,41 @@ static const struct rseq outputs_seq = {
 	&output_table, sizeof(struct ib_output_spec), offsetof(struct ib_recipe, noutputs), 1
 };
 
+static const char *const target_names[] = { "generic", "esxi", "synology", "virtualbox", "kvm" };
+static const int target_values[] = { IB_TARGET_GENERIC, IB_TARGET_ESXI, IB_TARGET_SYNOLOGY, IB_TARGET_VIRTUALBOX,
+				     IB_TARGET_KVM };
+static const struct renum target_enum = { "target", target_names, target_values, 5 };
+static const char *const firmware_names[] = { "efi", "bios" };
+static const int firmware_values[] = { IB_FW_EFI, IB_FW_BIOS };
+static const struct renum firmware_enum = { "firmware", firmware_names, firmware_values, 2 };
+
+static const struct rfield vm_rows[] = {
+	ROW(struct ib_vm_spec, "name", RK_SCALAR, p_str, name, NULL, false, NULL, name_loc),
+	ROW(struct ib_vm_spec, "cpus", RK_SCALAR, p_uint, cpus, NULL, false, NULL, cpus_loc),
+	ROW(struct ib_vm_spec, "memory", RK_SCALAR, p_size, memory, NULL, false, NULL, memory_loc),
+	ROW(struct ib_vm_spec, "firmware", RK_SCALAR, p_enum, firmware, &firmware_enum, false, NULL, firmware_loc),
+	ROW(struct ib_vm_spec, "secure_boot", RK_SCALAR, p_bool, secure_boot, NULL, false, NULL, secure_boot_loc),
+	ROW(struct ib_vm_spec, "controller", RK_SCALAR, p_str, controller, NULL, false, NULL, controller_loc),
+	ROW(struct ib_vm_spec, "nic", RK_SCALAR, p_str, nic, NULL, false, NULL, nic_loc),
+	ROW(struct ib_vm_spec, "guest_os", RK_SCALAR, p_str, guest_os, NULL, false, NULL, guest_os_loc),
+	ROW(struct ib_vm_spec, "hardware_version", RK_SCALAR, p_uint, hardware_version, NULL, false, NULL,
+	    hardware_version_loc),
+};
+static const struct rtable vm_table = TABLE("vm", vm_rows, struct ib_vm_spec, loc);
+
+static const struct rfield property_rows[] = {
+	ROW(struct ib_property_spec, "key", RK_SCALAR, p_str, key, NULL, true, NULL, key_loc),
+	ROW(struct ib_property_spec, "type", RK_SCALAR, p_str, type, NULL, false, "string", type_loc),
+	ROW(struct ib_property_spec, "default", RK_SCALAR, p_str, value, NULL, false, NULL, value_loc),
+	ROW(struct ib_property_spec, "label", RK_SCALAR, p_str, label, NULL, false, NULL, label_loc),
+	ROW(struct ib_property_spec, "user_configurable", RK_SCALAR, p_bool, user_configurable, NULL, false, "true",
+	    user_configurable_loc),
+};
+static const struct rtable property_table = TABLE("a properties entry", property_rows, struct ib_property_spec, loc);
+static const struct rseq properties_seq = {
+	&property_table, sizeof(struct ib_property_spec), offsetof(struct ib_recipe, nproperties), 0
+};
+
 static const struct rfield repro_rows[] = {
 	ROW_NOLOC(struct ib_recipe, "epoch", RK_SCALAR, p_uint, epoch, NULL, true, NULL),
 	ROW_NOLOC(struct ib_recipe, "seed", RK_SCALAR, p_str, seed, NULL, true, NULL),
@@ -737,6 +772,9 @@ static const struct rfield top_rows[] = {
 	ROW(struct ib_recipe, "outputs", RK_SEQ, p_seq, outputs, &outputs_seq, true, NULL, outputs_loc),
 	ROW(struct ib_recipe, "reproducible", RK_MAP, p_reproducible, reproducible, &repro_table, false, NULL,
 	    reproducible_loc),
+	ROW(struct ib_recipe, "target", RK_SCALAR, p_enum, target, &target_enum, false, NULL, target_loc),
+	ROW(struct ib_recipe, "vm", RK_MAP, p_map, vm, &vm_table, false, NULL, vm.loc),
+	ROW(struct ib_recipe, "properties", RK_SEQ, p_seq, properties, &properties_seq, false, NULL, properties_loc),
 };
 static const struct rtable top_table = { "the recipe", top_rows, IB_ARRAY_SIZE(top_rows), -1 };
 
