@@ -257,6 +257,8 @@ plan_json() {
 }
 
 # jq-like read of a JSON file with a Python expression over `d`.
+# The value of a Python expression over the JSON on stdin (d).
+jq_py() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 jget() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); r=eval(sys.argv[2]); print(r if not isinstance(r,(dict,list)) else json.dumps(r))' "$1" "$2"; }
 
 # No temporary output and no work dir left behind.
@@ -744,6 +746,14 @@ need_sim_fixtures() {
 		skip "the struct vnode fixtures for the simulated illumos are missing in ${IMGBUILD_SHARED:-$REPO/../shared}/fixtures/illumos (set IMGBUILD_SHARED)"
 }
 
+# Whether the Windows fixtures are there (and MINIMAL, INF set), without skipping.
+windows_fixtures_ok() {
+	local shared=${IMGBUILD_SHARED:-$REPO/../shared}
+	MINIMAL=$shared/fixtures/hives/minimal
+	INF=$shared/fixtures/windows/inf
+	command -v hivexsh >/dev/null 2>&1 && [ -r "$MINIMAL" ] && [ -r "$INF/viostor-built-2k12r2-amd64.inf" ] &&
+		[ -r "$INF/netkvm-built-arm64.inf" ]
+}
 need_windows_fixtures() {
 	need hivexsh
 	local shared=${IMGBUILD_SHARED:-$REPO/../shared}
