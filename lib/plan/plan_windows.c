@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "plan_windows.h"
+#include "output/targets.h"
 #include "windows/guesttools.h"
 #include "windows/inf.h"
 #include "windows/inject.h"
@@ -47,6 +48,24 @@ static bool ends_iso(const char *p)
 /* A named guest tool (qemu-ga, spice, vmware-tools): where it comes from
  * (src:, or the virtio-win ISO under drivers:), checked to be there and to
  * be the installer it claims to be, now, before anything is written. */
+/* A virtio-win ISO, or a folder with no .inf of its own (a virtio-win tree,
+ * <driver>/<os>/<arch>/): where select: chooses drivers by name. */
+static bool virtio_win_source(const struct ib_plan *p, const char *path)
+{
+	if (ends_iso(path))
+		return true;
+	_cleanup_free_ char *host = ib_path_join(p->recipe->dir, path);
+	_cleanup_closedir_ DIR *dir = opendir(host);
+	if (!dir)
+		return false;
+	for (struct dirent *de; (de = readdir(dir));) {
+		size_t len = strlen(de->d_name);
+		if (len > 4 && !strcasecmp(de->d_name + len - 4, ".inf"))
+			return false;
+	}
+	return true;
+}
+
 static int named_tool(const struct ib_plan *p, const struct ib_windows_spec *w, const struct ib_win_tool_entry *te,
 		      struct ib_win_tool_spec *out, struct ib_diags *d)
 {
@@ -173,7 +192,28 @@ int ib_plan_windows(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags 
 		if (check_path(p, "driver path", e->path, &e->path_loc, true, true, d) == 0)
 			check_infs(p, e, d);
 	}
-	struct ib_win_tool_spec *tools = ib_xcalloc(w->nguest_tools + 1, sizeof(*tools));
+	/* The target's guest tools that come from the virtio-win ISO (qemu-ga),
+	 * added when the recipe lists that ISO and not the tool. */
+	const struct ib_target_profile *prof = ib_target_profile(p->recipe->target);
+	struct ib_buf note = {0};
+	size_t ntools = w->nguest_tools;
+	struct ib_win_tool_spec *tools = ib_xcalloc(w->nguest_tools + 4, sizeof(*tools));
+	for (size_t k = 0; prof->windows_tools[k] && ntools < w->nguest_tools + 3; k++) {
+		const char *want = prof->windows_tools[k];
+		bool listed = false, iso = false;
+		for (size_t i = 0; i < w->nguest_tools; i++)
+			listed |= w->guest_tools[i].name && !strcmp(w->guest_tools[i].name, want);
+		for (size_t i = 0; i < w->ndrivers; i++)
+			iso |= ends_iso(w->drivers[i].path);
+		const struct ib_win_named_tool *nt = ib_win_named_tool(want);
+		if (listed || !iso || !nt || !nt->from_driver_iso)
+			continue;
+		struct ib_win_tool_entry te = {.name = (char *)want, .loc = w->drivers[0].loc, .name_loc = w->drivers[0].loc};
+		if (named_tool(p, w, &te, &tools[ntools], d) == 0) {
+			ntools++;
+			ib_buf_printf(&note, "%sadded guest tool %s from the virtio-win ISO", note.len ? "; " : "", want);
+		}
+	}
 	for (size_t i = 0; i < w->nguest_tools; i++) {
 		const struct ib_win_tool_entry *te = &w->guest_tools[i];
 		if (te->name)
@@ -185,17 +225,35 @@ int ib_plan_windows(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags 
 		check_path(p, "service_wrapper", w->service_wrapper, &w->wrapper_loc, false, true, d);
 	if (ib_diags_errors(d) != before) {
 		free(tools);
+		ib_buf_free(&note);
 		return -1;
 	}
 
 	struct ib_win_spec *spec = ib_xcalloc(1, sizeof(*spec));
 	struct ib_win_driver_spec *drv = ib_xcalloc(w->ndrivers + 1, sizeof(*drv));
-	for (size_t i = 0; i < w->ndrivers; i++)
+	for (size_t i = 0; i < w->ndrivers; i++) {
 		drv[i] = (struct ib_win_driver_spec){.path = w->drivers[i].path,
 						     .select = (const char *const *)w->drivers[i].select,
 						     .n_select = w->drivers[i].nselect,
 						     .boot_critical = w->drivers[i].boot_critical,
 						     .loc = w->drivers[i].loc};
+		/* A virtio-win source without select: the target's drivers, not
+		 * every driver it has. */
+		if (!w->drivers[i].select && prof->windows_drivers[0] && virtio_win_source(p, w->drivers[i].path)) {
+			size_t n = 0;
+			while (prof->windows_drivers[n])
+				n++;
+			drv[i].select = prof->windows_drivers;
+			drv[i].n_select = n;
+			drv[i].select_if_present = true;
+			_cleanup_free_ char *list = ib_target_list(prof->windows_drivers);
+			ib_buf_printf(&note, "%sselected %s from %s", note.len ? "; " : "", list, w->drivers[i].path);
+		}
+	}
+	if (note.len)
+		ib_buf_printf(&note, " (target %s: %s)", prof->name, prof->why);
+	spec->target_note = note.len ? ib_buf_steal(&note) : NULL;
+	ib_buf_free(&note);
 	struct ib_win_reg_spec *regs = ib_xcalloc(w->nregistry + 1, sizeof(*regs));
 	for (size_t i = 0; i < w->nregistry; i++) {
 		const struct ib_win_reg_entry *e = &w->registry[i];
@@ -218,7 +276,7 @@ int ib_plan_windows(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags 
 	spec->drivers = drv;
 	spec->n_drivers = w->ndrivers;
 	spec->guest_tools = tools;
-	spec->n_guest_tools = w->nguest_tools;
+	spec->n_guest_tools = ntools;
 	spec->first_boot = (const char *const *)w->first_boot;
 	spec->n_first_boot = w->nfirst_boot;
 	spec->registry = regs;
@@ -243,5 +301,6 @@ void ib_plan_windows_free(struct ib_win_spec *w)
 	free((void *)w->drivers);
 	free((void *)w->guest_tools);
 	free((void *)w->registry);
+	free((void *)w->target_note);
 	free(w);
 }

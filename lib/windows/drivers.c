@@ -282,6 +282,8 @@ static int layout_choose(const struct layout *l, const struct ib_win_driver_spec
 		const struct triple *last = ch->list.n ? ch->list.v[ch->list.n - 1] : NULL;
 		if (last && !strcasecmp(last->drv, s->select[i]))
 			continue;
+		if (s->select_if_present) /* a target's wish list: take what is there */
+			continue;
 		_cleanup_free_ char *list = !any      ? layout_list(l, 0, NULL, NULL)
 					    : !any_os ? layout_list(l, 1, s->select[i], NULL)
 						      : layout_list(l, 2, s->select[i], d->virtio_os);
@@ -295,6 +297,12 @@ static int layout_choose(const struct layout *l, const struct ib_win_driver_spec
 		return ib_fail_at(err, IB_EXIT_INPUT, &s->loc,
 				  "%s: driver %s has no %s\\%s folder for the detected architecture; %s has: %s", source,
 				  s->select[i], d->virtio_os, d->virtio_arch, d->virtio_os, list);
+	}
+	if (s->n_select && s->select_if_present && !ch->list.n) {
+		_cleanup_free_ char *list = layout_list(l, 0, NULL, NULL);
+		return ib_fail_at(err, IB_EXIT_INPUT, &s->loc,
+				  "%s holds none of the drivers the target wants for %s\%s; it has: %s", source,
+				  d->virtio_os, d->virtio_arch, list);
 	}
 	if (s->n_select)
 		return 0;

@@ -313,6 +313,8 @@ int ib_win_inject(const struct ib_win_target *t, const struct ib_win_spec *spec,
 		  struct ib_error *err)
 {
 	*rep = (struct ib_win_report){0};
+	if (spec->target_note)
+		rep->target = ib_xstrdup(spec->target_note);
 	const char *base = spec->work_dir ? spec->work_dir : getenv("TMPDIR");
 	struct run r = {.spec = spec,
 			.vt = {.image = t->image, .offset = t->offset, .size = t->size, .sector_size = t->sector_size}};

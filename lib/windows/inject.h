@@ -34,6 +34,7 @@ struct ib_win_driver_spec {
 	const char *const *select; /* driver names (virtio-win folder or INF name), case-insensitive; NULL = all */
 	size_t n_select;
 	bool boot_critical;        /* force the boot-start treatment (else: SCSIAdapter/HDC class) */
+	bool select_if_present;    /* select names what to take where it is there (a target's list) */
 	struct ib_loc loc;         /* for messages; file may be NULL */
 };
 
@@ -86,6 +87,7 @@ struct ib_win_spec {
 	const char *service_wrapper;   /* host path of rhsrvany.exe/srvany.exe-style binary */
 	unsigned max_attempts;         /* per first-boot step; 0 = 3 */
 	bool diagnose;                 /* CrashControl\AutoReboot=0 (a 0x7B stays on screen) */
+	const char *target_note;       /* what target: added, and why (for the report); may be NULL */
 	const struct timespec *mtime;  /* times of files written; NULL = now */
 	const char *work_dir;          /* host scratch space; NULL = $TMPDIR or /tmp */
 };
@@ -142,6 +144,7 @@ struct ib_win_report {
 	IB_VEC(char *) first_boot; /* one line per step: "0100-pnputil-netkvm: pnputil ... netkvm.inf" */
 	struct ib_reg_changes changes;
 	IB_VEC(char *) warnings;
+	char *target; /* what the recipe's target: added, and why; NULL if nothing */
 	bool verified;
 };
 void ib_win_report_free(struct ib_win_report *r);

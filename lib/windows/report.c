@@ -36,6 +36,7 @@ void ib_win_report_free(struct ib_win_report *r)
 	for (size_t i = 0; i < r->warnings.n; i++)
 		free(r->warnings.v[i]);
 	free(r->warnings.v);
+	free(r->target);
 	ib_reg_changes_free(&r->changes);
 	*r = (struct ib_win_report){0};
 }
@@ -77,6 +78,8 @@ char *ib_win_report_text(const struct ib_win_report *r)
 	}
 	for (size_t i = 0; i < r->first_boot.n; i++)
 		ib_buf_printf(&b, "First boot %s\n", r->first_boot.v[i]);
+	if (r->target)
+		ib_buf_printf(&b, "target: %s\n", r->target);
 	for (size_t i = 0; i < r->warnings.n; i++)
 		ib_buf_printf(&b, "warning: %s\n", r->warnings.v[i]);
 	ib_buf_printf(&b, "Verified: %s\n", r->verified ? "yes (every file re-hashed, every hive value re-read)" : "no");
@@ -183,6 +186,11 @@ char *ib_win_report_json(const struct ib_win_report *r)
 		ib_json_string(&j, r->first_boot.v[i]);
 	ib_json_end_array(&j);
 	ib_json_end_object(&j);
+	ib_json_key(&j, "target");
+	if (r->target)
+		ib_json_string(&j, r->target);
+	else
+		ib_json_null(&j);
 	ib_json_key(&j, "warnings");
 	ib_json_begin_array(&j);
 	for (size_t i = 0; i < r->warnings.n; i++)

@@ -158,6 +158,25 @@ if windows_fixtures_ok; then
 	expect_build_rc 0
 	tar xOf "$T/w/win/win.ova" win.ovf >"$T/win.ovf"
 	assert_matches "the OVF names Windows 10 64-bit" 'OperatingSystemSection ovf:id="121" vmw:osType="windows9_64Guest"' "$T/win.ovf"
+
+	log "target kvm picks its drivers from a virtio-win tree"
+	for d in viostor:viostor-built-2k12r2-amd64.inf NetKVM:netkvm-built-arm64.inf pvpanic:viostor-built-2k12r2-amd64.inf; do
+		make_driver "$T/win/virtio-win/${d%%:*}/w10/amd64" "$(echo "${d%%:*}" | tr 'A-Z' 'a-z')" "${d#*:}" 's/NTARM64/NTamd64/g'
+	done
+	{
+		sed -n '1,/^      windows:/p' "$T/win/win.yml"
+		echo "        drivers: [ virtio-win ]"
+		echo "target: kvm"
+		echo "outputs: [ { format: qcow2 } ]"
+	} >"$T/win/kvm.yml"
+	chown -R "$NOBODY:$NOBODY" "$T/win"
+	ib_build "$T/win/kvm.yml" "$T/w/kvm"
+	expect_build_rc 0
+	drivers=$(grep '"event":"windows"' "$T/build.json" | jq_py '" ".join(sorted(x["name"] for x in d["report"]["drivers"]))')
+	assert_eq "kvm: the target's drivers, not pvpanic" "netkvm viostor" "$drivers"
+	note=$(grep '"event":"windows"' "$T/build.json" | jq_py 'd["report"]["target"]')
+	[[ $note == *"selected viostor, vioscsi, NetKVM, vioser from virtio-win (target kvm:"* ]] ||
+		fail "kvm: the report does not say what the target selected: $note"
 else
 	echo "SKIP-PART: the Windows fixtures are missing (set IMGBUILD_SHARED): the guest detection is not checked"
 fi
