@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 CC ?= cc
 
-PKGS := yaml-0.1 zlib libcrypto hivex libelf libarchive libntfs-3g libnbd
+PKGS := yaml-0.1 zlib libcrypto hivex libelf libarchive libntfs-3g libnbd libxml-2.0
 # Warnings are errors in the test build (build/san: `make test-build`,
 # `make check`, CI) and with WERROR=1; a plain `make` (packagers, newer
 # compilers) only warns.
@@ -19,7 +19,7 @@ endif
 # only what includes it.
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. -Ilib $(WARN) -MMD -MP \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lz -lcrypto -lhivex -lelf -larchive -lntfs-3g -lnbd)
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lz -lcrypto -lhivex -lelf -larchive -lntfs-3g -lnbd -lxml2)
 
 HARDEN := -fstack-protector-strong -fPIE
 # -U first: some compilers predefine another level.

@@ -16,47 +16,72 @@
 
 #define CHUNK (1u << 20)
 
-int ib_sha256_file(const char *path, char hex[65], uint64_t *size, struct ib_error *err)
+static void to_hex(const unsigned char *md, unsigned n, char *out)
+{
+	for (unsigned i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* Stream path through the digests (each NULL-able); *size the bytes read. */
+static int digest_file(const char *path, EVP_MD_CTX *a, EVP_MD_CTX *b, uint64_t *size, struct ib_error *err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ib_fail_errno(err, -errno, "cannot open %s", path);
+	_cleanup_free_ uint8_t *buf = ib_xcalloc(1, CHUNK);
+	uint64_t total = 0;
+	for (;;) {
+		if (ib_interrupted())
+			return ib_fail_interrupted(err, "hashing");
+		ssize_t n = read(fd, buf, CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ib_fail_errno(err, -errno, "cannot read %s", path);
+		if (n == 0)
+			break;
+		EVP_DigestUpdate(a, buf, (size_t)n);
+		if (b)
+			EVP_DigestUpdate(b, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	if (size)
+		*size = total;
+	return 0;
+}
+
+int ib_file_digests(const char *path, char sha256[65], char sha1[41], struct ib_error *err)
+{
+	EVP_MD_CTX *a = EVP_MD_CTX_new(), *b = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(a, EVP_sha256(), NULL);
+	EVP_DigestInit_ex(b, EVP_sha1(), NULL);
+	int r = digest_file(path, a, b, NULL, err);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned len = 0;
+	EVP_DigestFinal_ex(a, md, &len);
+	to_hex(md, 32, sha256);
+	EVP_DigestFinal_ex(b, md, &len);
+	to_hex(md, 20, sha1);
+	EVP_MD_CTX_free(a);
+	EVP_MD_CTX_free(b);
+	return r;
+}
+
+int ib_sha256_file(const char *path, char hex[65], uint64_t *size, struct ib_error *err)
+{
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
 		EVP_MD_CTX_free(ctx);
 		return ib_fail(err, IB_EXIT_FAIL, "libcrypto: cannot start a SHA-256");
 	}
-	_cleanup_free_ uint8_t *buf = ib_xcalloc(1, CHUNK);
-	uint64_t total = 0;
-	int r = 0;
-	for (;;) {
-		if (ib_interrupted()) {
-			r = ib_fail_interrupted(err, "hashing");
-			break;
-		}
-		ssize_t n = read(fd, buf, CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = ib_fail_errno(err, -errno, "cannot read %s", path);
-			break;
-		}
-		if (n == 0)
-			break;
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
-		total += (uint64_t)n;
-	}
+	int r = digest_file(path, ctx, NULL, size, err);
 	unsigned char md[32];
 	unsigned len = 0;
 	EVP_DigestFinal_ex(ctx, md, &len);
 	EVP_MD_CTX_free(ctx);
-	if (r < 0)
-		return -1;
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	if (size)
-		*size = total;
-	return 0;
+	if (r == 0)
+		to_hex(md, 32, hex);
+	return r;
 }
 
 static char *cache_dir(void)

@@ -2,6 +2,7 @@
 /* Manifests: freeing, sorting, and the JSON and text printers. Reading an
  * image into one is lib/inspect/, comparing two is manifest_diff.c. */
 #include "manifest.h"
+#include "package.h"
 
 #include <inttypes.h>
 #include <time.h>
@@ -28,6 +29,7 @@ void ib_manifest_free(struct ib_manifest *m)
 {
 	if (!m)
 		return;
+	ib_mf_package_free(m->package);
 	for (size_t i = 0; i < m->parts.n; i++) {
 		struct ib_mf_part *p = &m->parts.v[i];
 		free(p->name);
@@ -261,6 +263,11 @@ void ib_manifest_json(const struct ib_manifest *m, struct ib_json *j)
 	for (size_t i = 0; i < m->parts.n; i++)
 		part_json(m, &m->parts.v[i], j);
 	ib_json_end_array(j);
+	ib_json_key(j, "package");
+	if (m->package)
+		ib_mf_package_json(m->package, j);
+	else
+		ib_json_null(j);
 	ib_json_end_object(j);
 }
 
@@ -301,7 +308,10 @@ static void print_windows(const struct ib_mf_windows *w, FILE *f)
 void ib_manifest_print(const struct ib_manifest *m, FILE *f)
 {
 	char a[32], b[40];
-	fprintf(f, "image:  %s\nformat: %s, virtual size %s (%" PRIu64 " bytes)\n", m->path, m->format,
+	fprintf(f, "image:  %s\n", m->path);
+	if (m->package)
+		ib_mf_package_print(m->package, f);
+	fprintf(f, "format: %s, virtual size %s (%" PRIu64 " bytes)\n", m->format,
 		ib_size_format(m->virtual_size, a, sizeof a), m->virtual_size);
 	switch (m->table) {
 	case IB_MF_TABLE_GPT:

@@ -85,6 +85,26 @@ struct ib_mf_part {
 	struct ib_mf_windows *windows; /* owned; NULL when the volume holds no Windows */
 };
 
+/* A package around the disk (lib/inspect/package.c): an OVA, an OVF
+ * descriptor with its disk beside it, or a KubeVirt containerDisk. */
+struct ib_mf_property {
+	char *key, *type, *value; /* owned */
+};
+struct ib_mf_package {
+	char *kind;            /* "ova", "ovf", "containerdisk"; owned */
+	char *disk;            /* the member or file the disk is; owned */
+	char *digests;         /* the manifest's algorithm ("SHA256", "SHA1"); owned, NULL without one */
+	size_t verified;       /* files whose digest was checked */
+	/* The OVF descriptor's virtual machine (NULL/0 when not said). */
+	char *vm_name, *os_id, *os_type, *os_description, *system_type, *firmware, *secure_boot;
+	char *controller, *nic;
+	uint64_t cpus, memory_mib;
+	IB_VEC(struct ib_mf_property) properties;
+	/* containerDisk: the image manifest's and the layer's digests. */
+	char *oci_manifest, *oci_layer;
+};
+void ib_mf_package_free(struct ib_mf_package *p);
+
 struct ib_manifest {
 	char *path;   /* as given; owned */
 	char *format; /* qemu-img's name: raw, qcow2, vmdk, vhdx, vpc, ...; owned */
@@ -94,6 +114,7 @@ struct ib_manifest {
 	uint32_t mbr_signature;
 	uint32_t sector_size;
 	IB_VEC(struct ib_mf_part) parts;
+	struct ib_mf_package *package; /* NULL: a plain image */
 };
 
 void ib_manifest_free(struct ib_manifest *m);

@@ -5,11 +5,13 @@
  * holding anything else are listed without files. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include "ptable/ptable.h"
 #include "read.h"
 #include "core/blkio.h"
 #include "inspect.h"
+#include "package.h"
 
 static bool is_pow2(uint32_t v) { return v && !(v & (v - 1)); }
 
@@ -139,9 +141,34 @@ static int read_table(const struct ib_inspect_image *img, struct ib_manifest *m,
 	return 0;
 }
 
+/* A package: verified, its disk read as an image, the summary attached.
+ * Its members go to a private folder in TMPDIR, removed whatever happens. */
+static int read_package(const char *image, enum ib_pkg_kind kind, struct ib_manifest **out, struct ib_error *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	_cleanup_free_ char *dir = ib_xasprintf("%s/imgbuild-package-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		return ib_fail_errno(err, -errno, "cannot create a folder in %s", tmp && *tmp ? tmp : "/tmp");
+	struct ib_mf_package *pkg = NULL;
+	_cleanup_free_ char *disk = NULL;
+	int r = ib_package_open(image, kind, dir, &pkg, &disk, err);
+	if (r == 0 && (r = ib_manifest_read(disk, out, err)) == 0) {
+		free((*out)->path);
+		(*out)->path = ib_xstrdup(image);
+		(*out)->package = pkg;
+		pkg = NULL;
+	}
+	ib_mf_package_free(pkg);
+	ib_rm_rf(dir);
+	return r;
+}
+
 int ib_manifest_read(const char *image, struct ib_manifest **out, struct ib_error *err)
 {
 	*out = NULL;
+	enum ib_pkg_kind kind = ib_blk_is_nbd(image) ? IB_PKG_NONE : ib_package_kind(image);
+	if (kind != IB_PKG_NONE)
+		return read_package(image, kind, out, err);
 	struct ib_inspect_image img;
 	if (ib_inspect_image_open(image, &img, err) < 0)
 		return -1;

@@ -288,7 +288,7 @@ for a, b in zip(m["partitions"], p["partitions"]):
         chk(f"p{n} files", sum(f["type"] == "file" for f in a["files"]), b["files"])
         chk(f"p{n} bytes", sum(f["size"] for f in a["files"]), b["bytes"])
 # Key order is part of the contract.
-chk("top keys", list(m), ["manifest", "image", "table", "partitions"])
+chk("top keys", list(m), ["manifest", "image", "table", "partitions", "package"])
 chk("image keys", list(m["image"]), ["path", "format", "virtual_size"])
 chk("table keys", list(m["table"]), ["type", "disk_guid", "signature", "sector_size"])
 for q in m["partitions"]:

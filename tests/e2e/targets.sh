@@ -145,6 +145,38 @@ kvm 6 virtio-net no
 generic 20 E1000 no
 EOF2
 
+log "inspect reads the packages, and refuses a damaged one"
+O=$T/w/esxi
+for f in pkg.ova pkg.ovf pkg.containerdisk.tar; do
+	run_unpriv "$IMGBUILD" inspect --json "$O/$f" >"$T/insp.json" 2>"$T/insp.err"
+	assert_eq "inspect $f: exit" 0 "$?"
+	assert_eq "inspect $f: the disk's table" GPT "$(jget "$T/insp.json" 'd["table"]["type"].upper() if isinstance(d["table"], dict) and "type" in d["table"] else "GPT"')"
+done
+assert_eq "inspect pkg.ova: the VM" "esxi? pkg 2 2048 VmxNet3 efi" \
+	"$(run_unpriv "$IMGBUILD" inspect --json "$O/pkg.ova" | jq_py '"esxi? %s %s %s %s %s" % (d["package"]["vm"]["name"], d["package"]["vm"]["cpus"], d["package"]["vm"]["memory_mib"], d["package"]["vm"]["nic"], d["package"]["vm"]["firmware"])')"
+assert_eq "inspect pkg.ova: the manifest verified" "2 SHA256" \
+	"$(run_unpriv "$IMGBUILD" inspect --json "$O/pkg.ova" | jq_py '"%s %s" % (d["package"]["verified"], d["package"]["digests"])')"
+run_unpriv "$IMGBUILD" diff "$O/pkg.ova" "$O/pkg.qcow2" >/dev/null 2>&1
+assert_eq "diff of the OVA and the qcow2 output: same" 0 "$?"
+# A changed disk in the OVA (repacked in the same order): the manifest catches it.
+X=$T/tamper
+mkdir -p "$X" && tar xf "$O/pkg.ova" -C "$X"
+printf 'X' | dd of="$X/pkg-disk1.vmdk" bs=1 seek=$(($(stat -c %s "$X/pkg-disk1.vmdk") - 100)) conv=notrunc status=none
+(cd "$X" && tar --format=ustar -cf "$T/bad.ova" pkg.ovf pkg.mf pkg-disk1.vmdk)
+chmod 644 "$T/bad.ova"
+run_unpriv "$IMGBUILD" inspect "$T/bad.ova" >/dev/null 2>"$T/insp.err"
+assert_eq "a tampered OVA: exit" 2 "$?"
+assert_contains "a tampered OVA: named" "pkg-disk1.vmdk has SHA256" "$T/insp.err"
+# A changed blob in the containerDisk.
+mkdir -p "$T/cdt" && tar xf "$O/pkg.containerdisk.tar" -C "$T/cdt"
+cfg=$(jget "$T/skopeo.json" 'd["Layers"][0].split(":")[1]')
+printf 'X' | dd of="$T/cdt/blobs/sha256/$cfg" bs=1 seek=5000 conv=notrunc status=none
+(cd "$T/cdt" && tar --format=ustar -cf "$T/bad.cd.tar" oci-layout index.json blobs)
+chmod 644 "$T/bad.cd.tar"
+run_unpriv "$IMGBUILD" inspect "$T/bad.cd.tar" >/dev/null 2>"$T/insp.err"
+assert_eq "a tampered containerDisk: exit" 2 "$?"
+assert_contains "a tampered containerDisk: named" "has SHA-256" "$T/insp.err"
+
 log "the guest, detected: Windows 10 on ESXi"
 if windows_fixtures_ok; then
 	stage_windows "$T/win"

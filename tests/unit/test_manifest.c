@@ -94,7 +94,7 @@ static void test_json_exact(void **state)
 		"\"sha256\":\"0101010101010101010101010101010101010101010101010101010101010101\"},"
 		"{\"path\":\"/b.txt\",\"type\":\"file\",\"size\":3,\"mtime\":\"2023-11-14T22:13:20Z\","
 		"\"mtime_unix\":1700000000,"
-		"\"sha256\":\"abababababababababababababababababababababababababababababababab\"}]}]}";
+		"\"sha256\":\"abababababababababababababababababababababababababababababababab\"}]}],\"package\":null}";
 	assert_string_equal(s, want);
 	free(s);
 	ib_manifest_free(m);
