@@ -92,6 +92,13 @@ static void report_event(void *ctx, const struct ib_event *ev)
 			ib_json_kv_str(&j, "event", "info");
 			ib_json_kv_str(&j, "message", ev->title);
 			break;
+		case IB_EV_PROGRESS:
+			ib_json_kv_str(&j, "event", "progress");
+			ib_json_kv_uint(&j, "step", ev->step);
+			ib_json_kv_uint(&j, "steps", ev->nsteps);
+			ib_json_key(&j, "percent");
+			ib_json_double(&j, ev->percent);
+			break;
 		case IB_EV_WINDOWS: break; /* above */
 		}
 		ib_json_end_object(&j);
@@ -123,6 +130,10 @@ static void report_event(void *ctx, const struct ib_event *ev)
 		break;
 	}
 	case IB_EV_INFO: fprintf(stderr, "%s\n", ev->title); break;
+	case IB_EV_PROGRESS: /* on a terminal: the step's line with its percent; else quiet */
+		if (rep->tty)
+			fprintf(stderr, "\r\033[K  … [%u/%u] %s (%.0f%%)", ev->step, ev->nsteps, ev->title, ev->percent);
+		break;
 	case IB_EV_WINDOWS: {
 		/* Mid-step: on a terminal, clear the pending step line first. */
 		const char *t = ev->report_text ? ev->report_text : "";

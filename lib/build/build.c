@@ -48,6 +48,8 @@ struct build {
 	int lock_fd; /* holds the output directory's lock (publish.h), or -1 */
 	struct ib_overlay *ov; /* a base's overlay while qemu-nbd serves it */
 	struct ib_manifest *manifest; /* read from the overlay's export before it stopped */
+	unsigned step, nsteps;         /* the step running, for progress events */
+	const char *step_title;
 	bool guest_known;              /* guest: detected for the package outputs */
 	const struct ib_guest_os *guest;
 };
@@ -251,6 +253,15 @@ static int overlay_output(struct build *b, const struct ib_output_spec *o, struc
 	return r;
 }
 
+/* An output's conversion, as it goes (a base's copy pass is most of a build). */
+static void emit_percent(void *ctx, double pct)
+{
+	struct build *b = ctx;
+	struct ib_event ev = {.kind = IB_EV_PROGRESS, .step = b->step, .nsteps = b->nsteps, .title = b->step_title,
+			      .percent = pct};
+	ib_progress_emit(b->opts->progress, &ev);
+}
+
 /* The guest the image holds, for OVF descriptors, told once, while the
  * work image can still be read as an image (before a base's overlay stops). */
 static void detect_guest(struct build *b)
@@ -334,7 +345,8 @@ static int step_output(struct build *b, const struct ib_output_spec *o, struct i
 			ib_undo_push_unlink(&b->undo, tmp);
 	} else {
 		ib_undo_push_unlink(&b->undo, tmp);
-		r = ib_convert(o, from_overlay ? p->work_overlay : p->work_image, from_overlay ? "qcow2" : "raw", tmp, err);
+		r = ib_convert_progress(o, from_overlay ? p->work_overlay : p->work_image, from_overlay ? "qcow2" : "raw",
+					tmp, emit_percent, b, err);
 		if (r == 0)
 			r = patch_output(p, o, tmp, err);
 	}
@@ -547,6 +559,9 @@ int ib_build(struct ib_plan *plan, const struct ib_build_opts *opts, struct ib_e
 		struct ib_event ev = {.kind = IB_EV_STEP_START, .step = (unsigned)i + 1,
 				      .nsteps = (unsigned)plan->nsteps, .title = s->title};
 		ib_progress_emit(opts->progress, &ev);
+		b.step = ev.step;
+		b.nsteps = ev.nsteps;
+		b.step_title = s->title;
 		double t0 = ib_now();
 		r = check_interrupt(err);
 		if (r == 0)

@@ -14,6 +14,7 @@ enum ib_event_kind {
 	IB_EV_OUTPUT, /* an output file is in place */
 	IB_EV_INFO,
 	IB_EV_WINDOWS, /* a partition's Windows was customised: the injector's report */
+	IB_EV_PROGRESS, /* how far a long step is (an output's conversion): percent */
 };
 
 struct ib_event {
@@ -27,6 +28,7 @@ struct ib_event {
 	uint64_t apparent_bytes, allocated_bytes; /* OUTPUT */
 	const struct ib_error *error; /* FAILED */
 	const char *report_text, *report_json; /* WINDOWS: summary lines; one JSON object */
+	double percent; /* PROGRESS: 0 to 100 */
 };
 
 struct ib_progress {

@@ -37,6 +37,8 @@ struct capture {
 	struct ib_buf head, tail;
 	size_t head_max, tail_max; /* tail_max 0: unbounded, all goes to head */
 	size_t dropped;
+	void (*watch)(void *ctx, const char *data, size_t n); /* sees everything as it arrives */
+	void *watch_ctx;
 };
 
 static void capture_add(struct capture *c, const char *p, size_t n)
@@ -334,6 +336,8 @@ static void pump(int *fd, struct capture *c)
 	char buf[65536];
 	ssize_t n = read(*fd, buf, sizeof(buf));
 	if (n > 0) {
+		if (c->watch)
+			c->watch(c->watch_ctx, buf, (size_t)n);
 		capture_add(c, buf, (size_t)n);
 		return;
 	}
@@ -458,7 +462,8 @@ int ib_spawn(const char *const *argv, const struct ib_spawn_opts *opts, struct i
 	}
 
 	bool keep_out = opts->capture_stdout && result;
-	struct capture cout = {.tail_max = keep_out ? 0 : OUT_TAIL_MAX};
+	struct capture cout = {.tail_max = keep_out ? 0 : OUT_TAIL_MAX, .watch = opts->on_stdout,
+			       .watch_ctx = opts->on_stdout_ctx};
 	struct capture cerr = {.head_max = ERR_HEAD_MAX, .tail_max = ERR_TAIL_MAX};
 	struct capture *caps[2] = {&cout, &cerr};
 	int fds[2] = {out_p[0], err_p[0]};

@@ -14,6 +14,10 @@ struct ib_spawn_opts {
 	bool capture_stdout;      /* collect stdout into result->out */
 	const char *const *env;   /* extra "NAME=VALUE" entries, NULL-terminated; may be NULL */
 	int stdin_fd;             /* -1 (or 0 in a zeroed struct): /dev/null */
+	/* Called with each piece of stdout as it arrives (qemu-img -p's
+	 * progress); may be NULL. */
+	void (*on_stdout)(void *ctx, const char *data, size_t n);
+	void *on_stdout_ctx;
 };
 
 struct ib_spawn_result {

@@ -13,3 +13,7 @@
 char **ib_convert_argv(const struct ib_output_spec *o, const char *src, const char *src_fmt, const char *dst);
 int ib_convert(const struct ib_output_spec *o, const char *src, const char *src_fmt, const char *dst,
 	       struct ib_error *err);
+/* The same with qemu-img's progress (-p): percent(ctx, 0..100) as it goes,
+ * once per whole percent. */
+int ib_convert_progress(const struct ib_output_spec *o, const char *src, const char *src_fmt, const char *dst,
+			void (*percent)(void *ctx, double pct), void *ctx, struct ib_error *err);

@@ -64,6 +64,8 @@ expect_build_rc 0
 assert_eq "the base is byte-identical after the build" "$before" "$(sha256sum <"$R/base.qcow2")"
 assert_eq "no qemu-nbd is left" "" "$(nbd_left)"
 assert_no_leftovers "$T/w/full"
+assert_eq "the copy pass reports its progress, to 100%" 100.0 \
+	"$(grep '"event":"progress"' "$T/build.json" | tail -n 1 | jq_py 'float(d["percent"])')"
 assert_dir_holds "$T/w/full" custom.qcow2 custom.raw
 run_unpriv "$IMGBUILD" inspect --json "$T/w/full/custom.qcow2" >"$T/full.json" 2>"$T/inspect.err" ||
 	fail "inspect of the full output: $(head -n 3 "$T/inspect.err")"
