@@ -62,6 +62,8 @@ void ib_buf_puts(struct ib_buf *b, const char *s);
 void ib_buf_printf(struct ib_buf *b, const char *fmt, ...) IB_PRINTF(2, 3);
 char *ib_buf_steal(struct ib_buf *b); /* never NULL */
 void ib_buf_free(struct ib_buf *b);
+static inline void ib_buf_freep(struct ib_buf *b) { ib_buf_free(b); }
+#define _cleanup_buf_ _cleanup_(ib_buf_freep) /* struct ib_buf */
 
 /* Little-endian field access for on-disk structures. */
 static inline void ib_put_le16(uint8_t *p, uint16_t v) { p[0] = v; p[1] = v >> 8; }

@@ -159,7 +159,7 @@ static int resolve_fs(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diag
 		return 0;
 	pp->cluster_size = s->fs.cluster_size ? s->fs.cluster_size : o->default_cluster(pp->size, p->sector_size);
 	char who[96];
-	struct ib_buf msg = {0};
+	_cleanup_buf_ struct ib_buf msg = {0};
 	struct ib_fs_fit f = {
 		.bytes = pp->size,
 		.cluster = pp->cluster_size,
@@ -172,7 +172,6 @@ static int resolve_fs(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diag
 	if (o->check_fit(&f) == 0)
 		return 0;
 	ib_diag_add(d, IB_SEV_ERROR, f.at_cluster ? &s->fs.cluster_loc : &s->size_loc, f.hint, "%s", msg.s);
-	ib_buf_free(&msg);
 	return -1;
 }
 

@@ -368,14 +368,13 @@ static void add_valid_list(struct ib_buf *b, const char *const *names, size_t n)
 static int unknown_name(struct rctx *c, const struct rnode *v, const char *what, const char *const *names,
 			size_t n)
 {
-	struct ib_buf hint = { 0 };
+	_cleanup_buf_ struct ib_buf hint = { 0 };
 	const char *near = ib_did_you_mean(v->value, names, n);
 	if (near)
 		ib_buf_printf(&hint, "did you mean '%s'? ", near);
 	ib_buf_puts(&hint, "valid: ");
 	add_valid_list(&hint, names, n);
 	rctx_error(c, v, hint.s, "unknown %s '%s'", what, v->value);
-	ib_buf_free(&hint);
 	return -1;
 }
 
