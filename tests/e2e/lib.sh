@@ -329,9 +329,20 @@ for i, line in enumerate(open(events, encoding="utf-8"), 1):
         print(f"  line {i} has no \"event\": {line.rstrip()[:200]}"); bad += 1; continue
     evs.append(e)
 kinds = [e["event"] for e in evs]
-unknown = set(kinds) - {"step-start", "step-done", "step-failed", "output", "error", "result", "info", "windows", "manifest"}
+unknown = set(kinds) - {"step-start", "step-done", "step-failed", "output", "error", "result", "info", "windows", "manifest",
+                        "progress"}
 if unknown:
     print(f"  unknown event kinds {sorted(unknown)}"); bad += 1
+last = {}
+for e in evs:
+    if e["event"] != "progress":
+        continue
+    if not (1 <= e.get("step", 0) <= e.get("steps", 0)) or not (0 <= e.get("percent", -1) <= 100):
+        print(f"  a progress event out of range: {e}"); bad += 1
+    elif e["percent"] < last.get(e["step"], 0):
+        print(f"  progress of step {e['step']} went back: {e}"); bad += 1
+    else:
+        last[e["step"]] = e["percent"]
 if not evs or kinds[-1] != "result":
     print(f"  the last event is {kinds[-1] if kinds else None!r}, expected 'result'"); bad += 1
 if want_ok:
