@@ -6,7 +6,15 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 CC ?= cc
 
-PKGS := yaml-0.1 zlib libcrypto hivex libelf libarchive libntfs-3g libnbd libxml-2.0
+PKGS := yaml-0.1 zlib libcrypto hivex libelf libarchive libntfs-3g libxml-2.0
+# libnbd (a base's overlay served by qemu-nbd) where the system has it (Debian:
+# libnbd-dev, which the README's commands install); without it, base: builds
+# copy the base into a raw work image, and the plan says so.
+HAVE_LIBNBD := $(shell pkg-config --exists libnbd 2>/dev/null && echo 1)
+ifeq ($(HAVE_LIBNBD),1)
+PKGS += libnbd
+NBD_CFLAGS := -DIB_HAVE_LIBNBD
+endif
 # Warnings are errors in the test build (build/san: `make test-build`,
 # `make check`, CI) and with WERROR=1; a plain `make` (packagers, newer
 # compilers) only warns.
@@ -17,9 +25,9 @@ WARN += -Werror
 endif
 # -MMD -MP: each object's header dependencies, so touching a header rebuilds
 # only what includes it.
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. -Ilib $(WARN) -MMD -MP \
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. -Ilib $(WARN) -MMD -MP $(NBD_CFLAGS) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lz -lcrypto -lhivex -lelf -larchive -lntfs-3g -lnbd -lxml2)
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lz -lcrypto -lhivex -lelf -larchive -lntfs-3g -lxml2 $(if $(HAVE_LIBNBD),-lnbd))
 
 HARDEN := -fstack-protector-strong -fPIE
 # -U first: some compilers predefine another level.

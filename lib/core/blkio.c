@@ -4,7 +4,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef IB_HAVE_LIBNBD
 #include <libnbd.h>
+#else
+struct nbd_handle;
+#endif
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -76,6 +80,12 @@ static char *socket_of(const char *image)
 	return out;
 }
 
+#ifdef IB_HAVE_LIBNBD
+bool ib_blk_nbd_available(void)
+{
+	return true;
+}
+
 const char *ib_blk_error(void)
 {
 	const char *e = nbd_get_error();
@@ -106,6 +116,73 @@ static int open_nbd(const char *image, bool writable, struct ib_blk *b, struct i
 	b->size = (uint64_t)size;
 	return 0;
 }
+
+static int nbd_pread_all(struct ib_blk *b, void *buf, size_t n, uint64_t off)
+{
+	return nbd_pread(b->nbd, buf, n, off, 0) == 0 ? 0 : -nbd_errno();
+}
+
+static int nbd_pwrite_all(struct ib_blk *b, const void *buf, size_t n, uint64_t off)
+{
+	return nbd_pwrite(b->nbd, buf, n, off, 0) == 0 ? 0 : -nbd_errno();
+}
+
+static int nbd_flush_all(struct ib_blk *b)
+{
+	return nbd_flush(b->nbd, 0) == 0 ? 0 : -nbd_errno();
+}
+
+static void nbd_release(struct ib_blk *b)
+{
+	nbd_shutdown(b->nbd, 0);
+	nbd_close(b->nbd);
+}
+#else
+/* Built without libnbd: no export can be opened (base: builds take the
+ * raw-copy way, lib/plan/plan.c). */
+bool ib_blk_nbd_available(void)
+{
+	return false;
+}
+
+const char *ib_blk_error(void)
+{
+	return "imgbuild was built without libnbd";
+}
+
+static int open_nbd(const char *image, bool writable, struct ib_blk *b, struct ib_error *err)
+{
+	(void)writable, (void)b;
+	_cleanup_free_ char *sock = socket_of(image);
+	return ib_fail(err, IB_EXIT_ENV,
+		       "cannot connect to the NBD server at %s: imgbuild was built without libnbd (install libnbd-dev "
+		       "and rebuild)",
+		       sock ? sock : image);
+}
+
+static int nbd_pread_all(struct ib_blk *b, void *buf, size_t n, uint64_t off)
+{
+	(void)b, (void)buf, (void)n, (void)off;
+	return -ENOTSUP;
+}
+
+static int nbd_pwrite_all(struct ib_blk *b, const void *buf, size_t n, uint64_t off)
+{
+	(void)b, (void)buf, (void)n, (void)off;
+	return -ENOTSUP;
+}
+
+static int nbd_flush_all(struct ib_blk *b)
+{
+	(void)b;
+	return -ENOTSUP;
+}
+
+static void nbd_release(struct ib_blk *b)
+{
+	(void)b;
+}
+#endif
 
 int ib_blk_open(const char *image, bool writable, struct ib_blk **out, struct ib_error *err)
 {
@@ -155,7 +232,7 @@ int ib_blk_pread(struct ib_blk *b, void *buf, size_t n, uint64_t off)
 		return ib_pread_all(b->fd, buf, n, off);
 	if (off > b->size || n > b->size - off)
 		return -EIO;
-	return n == 0 || nbd_pread(b->nbd, buf, n, off, 0) == 0 ? 0 : -nbd_errno();
+	return n == 0 ? 0 : nbd_pread_all(b, buf, n, off);
 }
 
 int ib_blk_pwrite(struct ib_blk *b, const void *buf, size_t n, uint64_t off)
@@ -165,17 +242,17 @@ int ib_blk_pwrite(struct ib_blk *b, const void *buf, size_t n, uint64_t off)
 		return ib_pwrite_all(b->fd, buf, n, off);
 	if (off > b->size || n > b->size - off)
 		return -ENOSPC;
-	return n == 0 || nbd_pwrite(b->nbd, buf, n, off, 0) == 0 ? 0 : -nbd_errno();
+	return n == 0 ? 0 : nbd_pwrite_all(b, buf, n, off);
 }
 
 int ib_blk_flush(struct ib_blk *b)
 {
 	if (b->fd >= 0 || !b->dirty)
 		return 0;
-	if (nbd_flush(b->nbd, 0) < 0)
-		return -nbd_errno();
-	b->dirty = false;
-	return 0;
+	int r = nbd_flush_all(b);
+	if (r == 0)
+		b->dirty = false;
+	return r;
 }
 
 int ib_blk_close(struct ib_blk *b)
@@ -184,10 +261,9 @@ int ib_blk_close(struct ib_blk *b)
 		return 0;
 	int r = 0;
 	if (b->nbd) {
-		if (b->size && ib_blk_flush(b) < 0)
-			r = -nbd_errno();
-		nbd_shutdown(b->nbd, 0);
-		nbd_close(b->nbd);
+		if (b->size)
+			r = ib_blk_flush(b);
+		nbd_release(b);
 	}
 	if (b->fd >= 0 && !b->borrowed && close(b->fd) < 0 && r == 0)
 		r = -errno;

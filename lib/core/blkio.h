@@ -14,6 +14,8 @@
 
 struct ib_blk;
 
+/* Whether this build of imgbuild can open NBD exports (libnbd). */
+bool ib_blk_nbd_available(void);
 /* Whether image names an NBD export. */
 bool ib_blk_is_nbd(const char *image);
 /* The name of the export on a unix socket (malloc'd). */

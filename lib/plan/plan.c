@@ -21,6 +21,7 @@
 #include "ptable/ptable.h"
 #include "repro.h"
 #include "core/size.h"
+#include "core/blkio.h"
 #include "core/spawn.h"
 #include "vol/vol.h"
 
@@ -322,10 +323,11 @@ static void free_steps(struct ib_plan *p)
 static void choose_base_way(struct ib_plan *p)
 {
 	_cleanup_free_ char *nbd = ib_which("qemu-nbd");
-	p->base_overlay = p->backend != IB_BACKEND_MOUNT && nbd;
+	p->base_overlay = p->backend != IB_BACKEND_MOUNT && nbd && ib_blk_nbd_available();
 	p->base_why = p->base_overlay ? NULL
-		      : nbd ? "the mount backend needs a raw work image"
-			    : "qemu-nbd is not installed, so the base is copied";
+		      : p->backend == IB_BACKEND_MOUNT ? "the mount backend needs a raw work image"
+		      : !ib_blk_nbd_available() ? "imgbuild was built without libnbd, so the base is copied"
+						 : "qemu-nbd is not installed, so the base is copied";
 }
 
 static void make_steps(struct ib_plan *p)
