@@ -150,35 +150,6 @@ int ib_platform_fuse_verify(const char *mountpoint, struct ib_error *err);
  * with the exact error of the step that failed. */
 int ib_platform_canary(const char *tmpdir, struct ib_error *err);
 
-/* ---- parsers (portable, unit-tested) ------------------------------------ */
-
-/* /proc/filesystems holds fs (exact name in its second column). */
-bool ib_procfs_has(const char *text, const char *fs);
-/* The kernel release of a vermagic string ("6.1.0-18-amd64 SMP preempt
- * mod_unload modversions"): its first word, malloc'd. */
-char *ib_vermagic_release(const char *vermagic);
-/* vermagic's release equals the running kernel's. */
-bool ib_vermagic_matches(const char *vermagic, const char *release);
-/* The value of vermagic= in a module's .modinfo strings (the file's bytes), or
- * NULL. */
-char *ib_modinfo_vermagic(const uint8_t *data, size_t len);
-
-struct ib_lofi_row {
-	char *dev;     /* first column: /dev/lofi/N or a /dev/dsk path */
-	char *file;
-	char *options; /* "-", "Readonly", "Compressed(gzip),Readonly", ... */
-	bool read_only;
-};
-struct ib_lofi_rows {
-	IB_VEC(struct ib_lofi_row) list;
-};
-/* The output of `lofiadm` without arguments (header "Block Device File
- * Options", then one row per mapping). -1 if it is not in that format. */
-int ib_lofi_parse_list(const char *text, struct ib_lofi_rows *out);
-void ib_lofi_rows_free(struct ib_lofi_rows *r);
-/* "/dev/dsk/c2t0d0p0" -> base "c2t0d0" (malloc'd), NULL if not that shape. */
-char *ib_lofi_disk_base(const char *p0);
-/* The node of partition n of base: GPT s(n-1), MBR pN; "/dev/dsk/<base>sK". */
-char *ib_lofi_part_node(const char *base, enum ib_table table, unsigned n);
-/* `modinfo` output lists a module named name (column "Module Name"). */
-bool ib_modinfo_lists(const char *text, const char *name);
+/* The parsers behind the checks (portable, unit-tested) are declared beside
+ * their definitions: platform/linux/fuse_check.h, platform/illumos/lofi.h,
+ * platform/illumos/fuse_check.h. */

@@ -7,6 +7,7 @@
  * at the wrong offset), so the check compares the CTF of the module with
  * genunix's (ctf.h) and nothing is mounted when they differ. All files
  * are read under the sysroot; modinfo comes from PATH. */
+#include "fuse_check.h"
 #include "platform/platform-int.h"
 
 #include <ctype.h>

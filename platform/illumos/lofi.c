@@ -5,6 +5,7 @@
  * the partitions are then /dev/dsk/cXtYd0sN-1 (GPT: slice N-1 is GPT entry
  * N) or /dev/dsk/cXtYd0pN (MBR). Device nodes are looked up under the
  * sysroot; lofiadm comes from PATH. */
+#include "lofi.h"
 #include "platform/platform-int.h"
 
 #include <ctype.h>

@@ -5,6 +5,7 @@
  * was built for the running kernel (vermagic); fusermount3 and ntfs-3g are
  * there. Every /dev, /proc and /lib/modules path goes through the sysroot so
  * tests can fabricate broken systems. */
+#include "fuse_check.h"
 #include "platform/platform-int.h"
 
 #include <errno.h>

@@ -26,6 +26,9 @@
 #include <cmocka.h>
 
 #include "core/error.h"
+#include "platform/illumos/fuse_check.h"
+#include "platform/illumos/lofi.h"
+#include "platform/linux/fuse_check.h"
 #include "platform/platform.h"
 #include "core/spawn.h"
 #include "core/util.h"
