@@ -338,19 +338,20 @@ static int open_ova(const char *path, const char *dir, struct ib_mf_package *p, 
 		else if (ends_with(m.v.v[i].name, ".mf") && !mf)
 			mf = &m.v.v[i];
 	}
-	if (r == 0 && !ovf)
-		r = ib_fail(err, IB_EXIT_INPUT, "%s: an OVA without an .ovf descriptor", path);
+	if (r == 0 && (!ovf || !ovf->data))
+		r = ib_fail(err, IB_EXIT_INPUT, "%s: %s", path,
+			    ovf ? "the .ovf descriptor is larger than 16 MiB" : "an OVA without an .ovf descriptor");
 	_cleanup_free_ char *href = NULL;
-	if (r == 0)
+	if (r == 0 && ovf && ovf->data)
 		r = read_descriptor(ovf->name, ovf->data, ovf->len, p, &href, err);
 	if (r == 0 && mf)
 		r = check_mf(path, mf, &m, p, err);
 	struct member *d = r == 0 ? find(&m, href) : NULL;
-	if (r == 0 && (!d || !d->file))
-		r = ib_fail(err, IB_EXIT_INPUT, "%s: the disk %s the descriptor names is not in the package", path, href);
-	if (r == 0) {
+	if (r == 0 && d && d->file) {
 		p->disk = ib_xstrdup(href);
 		*disk = ib_xstrdup(d->file);
+	} else if (r == 0) {
+		r = ib_fail(err, IB_EXIT_INPUT, "%s: the disk %s the descriptor names is not in the package", path, href);
 	}
 	members_free(&m);
 	return r;
@@ -481,11 +482,11 @@ static int open_containerdisk(const char *path, const char *dir, struct ib_mf_pa
 	for (size_t i = 0; r == 0 && i < l.v.n; i++)
 		if (!strncmp(l.v.v[i].name, "disk/", 5) || !strncmp(l.v.v[i].name, "./disk/", 7))
 			d = &l.v.v[i];
-	if (r == 0 && !d)
-		r = ib_fail(err, IB_EXIT_INPUT, "%s: the layer holds no disk/ image (a KubeVirt containerDisk has one)", path);
-	if (r == 0) {
+	if (r == 0 && d && d->file) {
 		p->disk = ib_xstrdup(d->name);
 		*disk = ib_xstrdup(d->file);
+	} else if (r == 0) {
+		r = ib_fail(err, IB_EXIT_INPUT, "%s: the layer holds no disk/ image (a KubeVirt containerDisk has one)", path);
 	}
 	members_free(&l);
 	members_free(&m);
