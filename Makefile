@@ -15,6 +15,14 @@ ifeq ($(HAVE_LIBNBD),1)
 PKGS += libnbd
 NBD_CFLAGS := -DIB_HAVE_LIBNBD
 endif
+# wimlib (Windows install media) likewise (Debian: libwim-dev). Found by its
+# header: Debian's wimlib.pc requires FUSE 2's pkg-config file, which a
+# machine with only FUSE 3 lacks.
+HAVE_WIMLIB := $(shell printf '\043include <wimlib.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
+ifeq ($(HAVE_WIMLIB),1)
+NBD_CFLAGS += -DIB_HAVE_WIMLIB
+WIM_LIBS := -lwim
+endif
 # Warnings are errors in the test build (build/san: `make test-build`,
 # `make check`, CI) and with WERROR=1; a plain `make` (packagers, newer
 # compilers) only warns.
@@ -27,7 +35,7 @@ endif
 # only what includes it.
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. -Ilib $(WARN) -MMD -MP $(NBD_CFLAGS) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lz -lcrypto -lhivex -lelf -larchive -lntfs-3g -lxml2 $(if $(HAVE_LIBNBD),-lnbd))
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lz -lcrypto -lhivex -lelf -larchive -lntfs-3g -lxml2 $(if $(HAVE_LIBNBD),-lnbd)) $(WIM_LIBS)
 
 HARDEN := -fstack-protector-strong -fPIE
 # -U first: some compilers predefine another level.

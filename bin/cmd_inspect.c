@@ -9,11 +9,12 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "inspect/manifest.h"
+#include "inspect/media.h"
 #include "inspect/read.h"
 #include "core/undo.h"
 
 static const char usage_inspect[] =
-	"usage: imgbuild inspect IMAGE [--json]\n"
+	"usage: imgbuild inspect IMAGE|PACKAGE|MEDIA [--json]\n"
 	"\n"
 	"Print what IMAGE holds: its format and virtual size; the partition table\n"
 	"(GPT disk GUID or MBR signature); each partition's number, name, type, GUID,\n"
@@ -26,6 +27,13 @@ static const char usage_inspect[] =
 	"reads (non-raw images are converted to a temporary raw file in TMPDIR, removed\n"
 	"afterwards). NTFS and FAT12/16/32 are listed; other partitions without files.\n"
 	"Needs no root and mounts nothing.\n"
+	"\n"
+	"A PACKAGE (an OVA, an OVF descriptor, a KubeVirt containerDisk) is verified\n"
+	"first (its manifest or blob digests; a mismatch is exit 2) and summarised (the\n"
+	"virtual machine, the properties); then the disk in it is listed as above.\n"
+	"Windows install MEDIA (a WIM or ESD, or an ISO 9660 image holding\n"
+	"sources/install.wim or .esd) lists its images: index, name, edition, version,\n"
+	"build, architecture and expanded size.\n"
 	"\n"
 	"  --json                one JSON object: keys in a fixed order, files sorted by\n"
 	"                        path; mtime as ISO 8601 UTC and as Unix seconds\n"
@@ -83,6 +91,22 @@ int ib_cmd_inspect(int argc, char **argv)
 	}
 	ib_signals_install();
 	struct ib_error err = {0};
+	/* Windows install media: the images it holds, not a disk. */
+	if (ib_media_is(argv[optind])) {
+		struct ib_media *md = NULL;
+		if (ib_media_read(argv[optind], &md, &err) < 0)
+			return ib_cmd_report_error("inspect", &err, json);
+		if (json) {
+			struct ib_json j = {0};
+			ib_media_json(md, &j);
+			ib_json_flush(&j, stdout);
+			ib_json_free(&j);
+		} else {
+			ib_media_print(md, stdout);
+		}
+		ib_media_free(md);
+		return fflush(stdout) == 0 ? 0 : IB_EXIT_FAIL;
+	}
 	struct ib_manifest *m;
 	if (ib_manifest_read(argv[optind], &m, &err) < 0)
 		return ib_cmd_report_error("inspect", &err, json);
