@@ -213,36 +213,27 @@ void ib_media_print(const struct ib_media *m, FILE *f)
 	}
 }
 
-static void str_or_null(struct ib_json *j, const char *k, const char *v)
-{
-	ib_json_key(j, k);
-	if (v)
-		ib_json_string(j, v);
-	else
-		ib_json_null(j);
-}
-
 void ib_media_json(const struct ib_media *m, struct ib_json *j)
 {
 	ib_json_begin_object(j);
 	ib_json_key(j, "media");
 	ib_json_begin_object(j);
 	ib_json_kv_str(j, "path", m->path);
-	str_or_null(j, "wim", m->wim);
-	str_or_null(j, "compression", m->compression);
+	ib_json_kv_str(j, "wim", m->wim);
+	ib_json_kv_str(j, "compression", m->compression);
 	ib_json_key(j, "images");
 	ib_json_begin_array(j);
 	for (size_t i = 0; i < m->images.n; i++) {
 		const struct ib_media_image *im = &m->images.v[i];
 		ib_json_begin_object(j);
 		ib_json_kv_uint(j, "index", im->index);
-		str_or_null(j, "name", im->name);
-		str_or_null(j, "edition", im->edition);
+		ib_json_kv_str(j, "name", im->name);
+		ib_json_kv_str(j, "edition", im->edition);
 		char v[32];
 		snprintf(v, sizeof v, "%u.%u", im->major, im->minor);
 		ib_json_kv_str(j, "version", v);
 		ib_json_kv_uint(j, "build", im->build);
-		str_or_null(j, "arch", im->arch);
+		ib_json_kv_str(j, "arch", im->arch);
 		ib_json_kv_uint(j, "bytes", im->bytes);
 		ib_json_end_object(j);
 	}

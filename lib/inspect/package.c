@@ -537,52 +537,43 @@ int ib_package_open(const char *path, enum ib_pkg_kind kind, const char *tmp_dir
 
 /* ---- the summary, printed ---- */
 
-static void kv_str_or_null(struct ib_json *j, const char *k, const char *v)
-{
-	ib_json_key(j, k);
-	if (v)
-		ib_json_string(j, v);
-	else
-		ib_json_null(j);
-}
-
 void ib_mf_package_json(const struct ib_mf_package *p, struct ib_json *j)
 {
 	ib_json_begin_object(j);
 	ib_json_kv_str(j, "kind", p->kind);
 	ib_json_kv_str(j, "disk", p->disk);
-	kv_str_or_null(j, "digests", p->digests);
+	ib_json_kv_str(j, "digests", p->digests);
 	ib_json_kv_uint(j, "verified", p->verified);
 	ib_json_key(j, "vm");
 	if (!strcmp(p->kind, "containerdisk")) {
 		ib_json_null(j);
 	} else {
 		ib_json_begin_object(j);
-		kv_str_or_null(j, "name", p->vm_name);
-		kv_str_or_null(j, "os_id", p->os_id);
-		kv_str_or_null(j, "os_type", p->os_type);
-		kv_str_or_null(j, "os_description", p->os_description);
-		kv_str_or_null(j, "system_type", p->system_type);
+		ib_json_kv_str(j, "name", p->vm_name);
+		ib_json_kv_str(j, "os_id", p->os_id);
+		ib_json_kv_str(j, "os_type", p->os_type);
+		ib_json_kv_str(j, "os_description", p->os_description);
+		ib_json_kv_str(j, "system_type", p->system_type);
 		ib_json_kv_uint(j, "cpus", p->cpus);
 		ib_json_kv_uint(j, "memory_mib", p->memory_mib);
-		kv_str_or_null(j, "controller", p->controller);
-		kv_str_or_null(j, "nic", p->nic);
-		kv_str_or_null(j, "firmware", p->firmware);
-		kv_str_or_null(j, "secure_boot", p->secure_boot);
+		ib_json_kv_str(j, "controller", p->controller);
+		ib_json_kv_str(j, "nic", p->nic);
+		ib_json_kv_str(j, "firmware", p->firmware);
+		ib_json_kv_str(j, "secure_boot", p->secure_boot);
 		ib_json_key(j, "properties");
 		ib_json_begin_array(j);
 		for (size_t i = 0; i < p->properties.n; i++) {
 			ib_json_begin_object(j);
-			kv_str_or_null(j, "key", p->properties.v[i].key);
-			kv_str_or_null(j, "type", p->properties.v[i].type);
-			kv_str_or_null(j, "value", p->properties.v[i].value);
+			ib_json_kv_str(j, "key", p->properties.v[i].key);
+			ib_json_kv_str(j, "type", p->properties.v[i].type);
+			ib_json_kv_str(j, "value", p->properties.v[i].value);
 			ib_json_end_object(j);
 		}
 		ib_json_end_array(j);
 		ib_json_end_object(j);
 	}
-	kv_str_or_null(j, "oci_manifest", p->oci_manifest);
-	kv_str_or_null(j, "oci_layer", p->oci_layer);
+	ib_json_kv_str(j, "oci_manifest", p->oci_manifest);
+	ib_json_kv_str(j, "oci_layer", p->oci_layer);
 	ib_json_end_object(j);
 }
 

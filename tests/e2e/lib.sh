@@ -940,6 +940,35 @@ stage_hive_sets() {
 	cp "$CFG/SOFTWARE" "$T/SOFTWARE.orig"
 }
 
+# SOFTWARE's CurrentVersion of a Windows 10 Pro of this build (hivexsh's
+# setval replaces every value of the key: all of them). Windows keeps the
+# build twice, CurrentBuildNumber and CurrentBuild; wimlib reads the second.
+hives_set_win10_build() { # SOFTWARE_HIVE BUILD
+	hivexsh -w "$1" >/dev/null <<HIVE || die "hivexsh"
+cd \Microsoft\Windows NT\CurrentVersion
+setval 9
+CurrentVersion
+string:6.3
+CurrentMajorVersionNumber
+dword:10
+CurrentMinorVersionNumber
+dword:0
+CurrentBuildNumber
+string:$2
+CurrentBuild
+string:$2
+ProductName
+string:Windows 10 Pro
+InstallationType
+string:Client
+EditionID
+string:Professional
+SystemRoot
+string:C:\WINDOWS
+commit
+HIVE
+}
+
 # DriverDatabase only in the DRIVERS hive (as serviced images may have it):
 # removed from CFG/SYSTEM, a DRIVERS hive made from the fixture with the
 # empty database.

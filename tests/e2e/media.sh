@@ -17,29 +17,8 @@ M=$T/media
 mkdir -p "$M"
 make_windows "$M/tree"
 cp "$M/tree/Windows/System32/cmd.exe" "$M/tree/Windows/System32/kernel32.dll"
-# Windows keeps the build twice; wimlib reads CurrentBuild (setval replaces
-# every value of the key: all of them again).
-hivexsh -w "$M/tree/Windows/System32/config/SOFTWARE" >/dev/null <<'HIVE' || die "hivexsh"
-cd \Microsoft\Windows NT\CurrentVersion
-setval 8
-CurrentVersion
-string:6.3
-CurrentMajorVersionNumber
-dword:10
-CurrentMinorVersionNumber
-dword:0
-CurrentBuildNumber
-string:19045
-CurrentBuild
-string:19045
-ProductName
-string:Windows 10 Pro
-InstallationType
-string:Client
-EditionID
-string:Professional
-commit
-HIVE
+hives_set_win10_build "$M/tree/Windows/System32/config/SOFTWARE" 19045
+
 cap() { wimlib-imagex capture "$M/tree" "$@" >/dev/null 2>"$T/wim.err" || die "wimlib-imagex capture: $(cat "$T/wim.err")"; }
 cap "$M/lzx.wim" "Windows 10 Pro" --compress=LZX
 wimlib-imagex append "$M/tree" "$M/lzx.wim" "Windows 10 Pro N" >/dev/null 2>&1 || die "wimlib-imagex append"

@@ -49,30 +49,7 @@ done_mount() { unmount "$M"; detach "$LOOPDEV"; }
 restore_hives() { cp "$T/SYSTEM.orig" "$CFG/SYSTEM"; cp "$T/SOFTWARE.orig" "$CFG/SOFTWARE"; rm -f "$CFG/DRIVERS"; }
 ID='PCI\VEN_1AF4&DEV_1001'
 PKG='imgbuild_viostor.inf_amd64_0000000000000000'
-# hivexsh's setval replaces every value of a key: write them all.
-set_current_version() { # BUILD
-	hivexsh -w "$CFG/SOFTWARE" >/dev/null <<HIVE || die "hivexsh"
-cd \Microsoft\Windows NT\CurrentVersion
-setval 8
-CurrentVersion
-string:6.3
-CurrentMajorVersionNumber
-dword:10
-CurrentMinorVersionNumber
-dword:0
-CurrentBuildNumber
-string:$1
-ProductName
-string:Windows 10 Pro
-InstallationType
-string:Client
-EditionID
-string:Professional
-SystemRoot
-string:C:\WINDOWS
-commit
-HIVE
-}
+set_current_version() { hives_set_win10_build "$CFG/SOFTWARE" "$1"; }
 
 log "1. DriverDatabase only in DRIVERS"
 restore_hives
