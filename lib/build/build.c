@@ -244,8 +244,10 @@ static int overlay_output(struct build *b, const struct ib_output_spec *o, struc
 	ib_argv_free(argv);
 	if (r == 0)
 		r = fsync_path(tmp, err);
-	char *final = ib_plan_output_path(p, o);
-	char *rec_tmp = ib_base_record_path(tmp), *rec_final = ib_base_record_path(final);
+	char **files = ib_plan_output_files(p, o);
+	char *final = TAKE_PTR(files[0]), *rec_final = TAKE_PTR(files[1]);
+	ib_argv_free(files);
+	char *rec_tmp = ib_base_record_path(tmp);
 	if (r == 0)
 		r = write_small(b, rec_tmp, record, err);
 	add_pending(b, tmp, final, ib_out_format_name(o->format));
@@ -299,9 +301,10 @@ static int package_output(struct build *b, const struct ib_output_spec *o, struc
 		ib_undo_push_unlink(&b->undo, mf);
 		ib_undo_push_unlink(&b->undo, vmdk);
 		r = ib_package_ovf(&in, tmp, mf, vmdk, err);
-		_cleanup_free_ char *disk = ib_package_disk_name(p->recipe);
-		add_pending(b, mf, ib_xasprintf("%s/%s.mf", p->out_dir, p->recipe->name), "ovf manifest");
-		add_pending(b, vmdk, ib_xasprintf("%s/%s", p->out_dir, disk), "ovf disk");
+		char **files = ib_plan_output_files(p, o);
+		add_pending(b, mf, TAKE_PTR(files[1]), "ovf manifest");
+		add_pending(b, vmdk, TAKE_PTR(files[2]), "ovf disk");
+		ib_argv_free(files);
 		if (r == 0)
 			r = fsync_path(mf, err) < 0 || fsync_path(vmdk, err) < 0 ? -1 : 0;
 	} else {
@@ -476,13 +479,19 @@ static int check_output_names(const struct ib_plan *p, struct ib_error *err)
 {
 	for (size_t i = 0; i < p->recipe->noutputs; i++) {
 		const struct ib_output_spec *o = &p->recipe->outputs[i];
-		_cleanup_free_ char *final = ib_plan_output_path(p, o);
-		struct stat st;
-		if (lstat(final, &st) == 0 && !S_ISREG(st.st_mode))
-			return ib_fail_at(err, IB_EXIT_INPUT, &o->loc,
-					  "the output '%s' exists and is %s, not a regular file: remove it or use -o", final,
-					  S_ISDIR(st.st_mode) ? "a directory" : S_ISLNK(st.st_mode) ? "a symlink"
-											: "special");
+		char **files = ib_plan_output_files(p, o);
+		int r = 0;
+		for (size_t k = 0; r == 0 && files[k]; k++) {
+			struct stat st;
+			if (lstat(files[k], &st) == 0 && !S_ISREG(st.st_mode))
+				r = ib_fail_at(err, IB_EXIT_INPUT, &o->loc,
+					       "the output '%s' exists and is %s, not a regular file: remove it or use -o",
+					       files[k], S_ISDIR(st.st_mode) ? "a directory"
+							 : S_ISLNK(st.st_mode) ? "a symlink" : "special");
+		}
+		ib_argv_free(files);
+		if (r < 0)
+			return -1;
 	}
 	return 0;
 }

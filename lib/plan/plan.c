@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "output/base_record.h"
 #include "output/convert.h"
 #include "output/targets.h"
 #include "plan_base.h"
@@ -532,6 +533,19 @@ int ib_plan_ptable(const struct ib_plan *p, struct ib_ptable *t, struct ib_error
 char *ib_plan_output_path(const struct ib_plan *p, const struct ib_output_spec *o)
 {
 	return ib_xasprintf("%s/%s.%s", p->out_dir, p->recipe->name, ib_out_format_ext(o->format));
+}
+
+char **ib_plan_output_files(const struct ib_plan *p, const struct ib_output_spec *o)
+{
+	char **v = ib_xcalloc(IB_OUTPUT_FILES_MAX + 1, sizeof(char *));
+	v[0] = ib_plan_output_path(p, o);
+	if (o->format == IB_OUT_OVF) {
+		v[1] = ib_xasprintf("%s/%s.mf", p->out_dir, p->recipe->name);
+		v[2] = ib_xasprintf("%s/%s-disk1.vmdk", p->out_dir, p->recipe->name);
+	} else if (o->backing) {
+		v[1] = ib_base_record_path(v[0]);
+	}
+	return v;
 }
 
 char *ib_plan_output_tmp(const struct ib_plan *p, const struct ib_output_spec *o)

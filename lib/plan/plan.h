@@ -134,6 +134,12 @@ void ib_plan_retitle(struct ib_plan *p);
 void ib_plan_mkfs_args(const struct ib_plan *p, const struct ib_plan_part *pp, struct ib_mkfs_args *a);
 /* The temporary file mkntfs formats for a partition (inside the work dir). */
 char *ib_plan_ntfs_tmp(const struct ib_plan *p, const struct ib_plan_part *pp);
+/* Every file an output publishes, final paths (malloc'd, NULL-terminated
+ * array of at most IB_OUTPUT_FILES_MAX; free with ib_argv_free): the output
+ * itself first, then an OVF's manifest and disk (NAME.mf,
+ * NAME-disk1.vmdk), or an overlay's base record (NAME.qcow2.base.sha256). */
+#define IB_OUTPUT_FILES_MAX 3
+char **ib_plan_output_files(const struct ib_plan *p, const struct ib_output_spec *o);
 /* The temporary name an output is written under before its rename:
  * <out_dir>/.imgbuild-<name>.<pid>.<ext>. */
 char *ib_plan_output_tmp(const struct ib_plan *p, const struct ib_output_spec *o);
