@@ -48,6 +48,7 @@ struct build {
 	int lock_fd; /* holds the output directory's lock (publish.h), or -1 */
 	struct ib_overlay *ov; /* a base's overlay while qemu-nbd serves it */
 	struct ib_manifest *manifest; /* read from the overlay's export before it stopped */
+	struct stat base_st;          /* the base as the BASE step found it */
 	unsigned step, nsteps;         /* the step running, for progress events */
 	const char *step_title;
 	bool guest_known;              /* guest: detected for the package outputs */
@@ -371,10 +372,36 @@ static int run_step(struct build *b, struct ib_plan_step *s, struct ib_error *er
 	case IB_STEP_MKFS: return step_mkfs(b, s->part, err);
 	case IB_STEP_FILES: return step_files(b, s->part, err);
 	case IB_STEP_OUTPUT: return step_output(b, s->output, err);
-	case IB_STEP_BASE: return ib_build_base(b->plan, &b->undo, &b->ov, err);
+	case IB_STEP_BASE:
+		/* The base is read until the last output is written (through the
+		 * overlay): it must be the same file, unchanged, all that time. */
+		if (stat(b->plan->base_path, &b->base_st) < 0)
+			return ib_fail_errno(err, -errno, "cannot read base image '%s'", b->plan->base);
+		return ib_build_base(b->plan, &b->undo, &b->ov, err);
 	case IB_STEP_WINDOWS: return ib_build_windows(b->plan, s->part, b->opts->progress, err);
 	}
 	return ib_fail(err, IB_EXIT_FAIL, "unknown step");
+}
+
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* A base changed while the build read it gives outputs of no defined
+ * content: refused before they are published (as sources are). */
+static int check_base_unchanged(const struct build *b, struct ib_error *err)
+{
+	const struct ib_plan *p = b->plan;
+	struct stat st;
+	const struct stat *was = &b->base_st;
+	if (stat(p->base_path, &st) == 0 && st.st_dev == was->st_dev && st.st_ino == was->st_ino &&
+	    st.st_size == was->st_size && same_time(&st.st_mtim, &was->st_mtim) && same_time(&st.st_ctim, &was->st_ctim))
+		return 0;
+	return ib_fail_at(err, IB_EXIT_INPUT, &p->recipe->base_loc,
+			  "base image '%s' changed during the build (it is read until the last output is written): "
+			  "no output is written; build again from an unchanging base",
+			  p->base);
 }
 
 static int check_interrupt(struct ib_error *err)
@@ -586,6 +613,8 @@ int ib_build(struct ib_plan *plan, const struct ib_build_opts *opts, struct ib_e
 	}
 	if (r == 0 && (opts->manifest || opts->write_manifest))
 		r = make_manifest(&b, err);
+	if (r == 0 && plan->base)
+		r = check_base_unchanged(&b, err);
 	if (r == 0)
 		r = publish_outputs(&b, err);
 	if (r == 0) {

@@ -11,7 +11,8 @@
 #    sha256sum -c; `imgbuild diff` against the full output finds nothing;
 #    two builds bit-identical;
 # 3. inspect of the overlay: a changed base, then a missing one, exit 2;
-# 4. SIGTERM while qemu-nbd serves: exit 143, no qemu-nbd, no leftovers.
+# 4. the base changed (touched) during the build: exit 2, nothing published;
+# 5. SIGTERM while qemu-nbd serves: exit 143, no qemu-nbd, no leftovers.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_all
@@ -118,7 +119,32 @@ assert_contains "missing base: named" "base.qcow2 is missing" "$T/err.txt"
 cp "$T/base.keep" "$R/base.qcow2"
 chown "$NOBODY:$NOBODY" "$R/base.qcow2"
 
-log "4. SIGTERM while qemu-nbd serves"
+log "4. the base changed during the build: exit 2, nothing published"
+OUT=$T/w/changed
+"${UNPRIV[@]}" "$IMGBUILD" build "$R/full.yml" -o "$OUT" >/dev/null 2>"$T/chg.err" &
+pid=$!
+BGPIDS+=("$pid")
+seen=0
+for _ in $(seq 1 2000); do
+	[ -n "$(nbd_left)" ] && { seen=1; break; }
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.005
+done
+touch "$R/base.qcow2"
+wait "$pid"
+rc=$?
+BGPIDS=()
+if [ $seen = 1 ]; then
+	assert_eq "changed base: exit" 2 "$rc"
+	assert_contains "changed base: said" "changed during the build" "$T/chg.err"
+	assert_dir_holds "$OUT"
+	assert_no_leftovers "$OUT"
+else
+	echo "SKIP-PART: the build ended before qemu-nbd was seen; the changed-base case is not run"
+fi
+assert_eq "no qemu-nbd is left" "" "$(nbd_left)"
+
+log "5. SIGTERM while qemu-nbd serves"
 OUT=$T/w/term
 "${UNPRIV[@]}" "$IMGBUILD" build "$R/full.yml" -o "$OUT" >/dev/null 2>"$T/term.err" &
 pid=$!
