@@ -98,6 +98,13 @@ static void report_event(void *ctx, const struct ib_event *ev)
 			ib_json_kv_uint(&j, "steps", ev->nsteps);
 			ib_json_key(&j, "percent");
 			ib_json_double(&j, ev->percent);
+			if (ev->phase) { /* an image being applied */
+				ib_json_kv_str(&j, "phase", ev->phase);
+				ib_json_kv_uint(&j, "bytes", ev->done_bytes);
+				ib_json_kv_uint(&j, "total_bytes", ev->total_bytes);
+				ib_json_kv_uint(&j, "files", ev->done_files);
+				ib_json_kv_uint(&j, "total_files", ev->total_files);
+			}
 			break;
 		case IB_EV_WINDOWS: break; /* above */
 		}
@@ -132,7 +139,11 @@ static void report_event(void *ctx, const struct ib_event *ev)
 	case IB_EV_INFO: fprintf(stderr, "%s\n", ev->title); break;
 	case IB_EV_PROGRESS: /* on a terminal: the step's line with its percent; else quiet */
 		if (rep->tty)
-			fprintf(stderr, "\r\033[K  … [%u/%u] %s (%.0f%%)", ev->step, ev->nsteps, ev->title, ev->percent);
+			ev->phase ? fprintf(stderr, "\r\033[K  … [%u/%u] %s: %s %" PRIu64 "/%" PRIu64 " MiB, %" PRIu64 "/%" PRIu64 " files",
+					    ev->step, ev->nsteps, ev->title, ev->phase, ev->done_bytes >> 20, ev->total_bytes >> 20,
+					    ev->done_files, ev->total_files)
+				  : fprintf(stderr, "\r\033[K  … [%u/%u] %s (%.0f%%)", ev->step, ev->nsteps, ev->title,
+					    ev->percent);
 		break;
 	case IB_EV_WINDOWS: {
 		/* Mid-step: on a terminal, clear the pending step line first. */

@@ -93,8 +93,8 @@ int ib_cmd_inspect(int argc, char **argv)
 	struct ib_error err = {0};
 	/* Windows install media: the images it holds, not a disk. */
 	if (ib_media_is(argv[optind])) {
-		struct ib_media *md = NULL;
-		if (ib_media_read(argv[optind], &md, &err) < 0)
+		struct ib_wim *md = NULL;
+		if (ib_wim_open(argv[optind], &md, &err) < 0)
 			return ib_cmd_report_error("inspect", &err, json);
 		if (json) {
 			struct ib_json j = {0};
@@ -104,7 +104,7 @@ int ib_cmd_inspect(int argc, char **argv)
 		} else {
 			ib_media_print(md, stdout);
 		}
-		ib_media_free(md);
+		ib_wim_close(md);
 		return fflush(stdout) == 0 ? 0 : IB_EXIT_FAIL;
 	}
 	struct ib_manifest *m;

@@ -17,6 +17,7 @@
 #include "inspect/manifest.h"
 #include "inspect/read.h"
 #include "build_customise.h"
+#include "build_install.h"
 #include "build_overlay.h"
 #include "build_package.h"
 #include "output/base_record.h"
@@ -379,6 +380,13 @@ static int run_step(struct build *b, struct ib_plan_step *s, struct ib_error *er
 			return ib_fail_errno(err, -errno, "cannot read base image '%s'", b->plan->base);
 		return ib_build_base(b->plan, &b->undo, &b->ov, err);
 	case IB_STEP_WINDOWS: return ib_build_windows(b->plan, s->part, b->opts->progress, err);
+	case IB_STEP_INSTALL:
+	case IB_STEP_BOOT: {
+		struct ib_build_step_info si = {
+			.progress = b->opts->progress, .step = b->step, .nsteps = b->nsteps, .title = b->step_title};
+		return s->kind == IB_STEP_INSTALL ? ib_build_install(b->plan, s->part, &b->undo, &si, err)
+						  : ib_build_boot(b->plan, s->part, &b->undo, &si, err);
+	}
 	}
 	return ib_fail(err, IB_EXIT_FAIL, "unknown step");
 }

@@ -29,6 +29,10 @@ struct ib_event {
 	const struct ib_error *error; /* FAILED */
 	const char *report_text, *report_json; /* WINDOWS: summary lines; one JSON object */
 	double percent; /* PROGRESS: 0 to 100 */
+	/* PROGRESS of an image applied (phase "files", "data", "metadata");
+	 * total_bytes 0 otherwise. */
+	const char *phase;
+	uint64_t done_bytes, total_bytes, done_files, total_files;
 };
 
 struct ib_progress {

@@ -16,6 +16,8 @@
 #include "output/targets.h"
 #include "plan_base.h"
 #include "plan_windows.h"
+#include "plan_install.h"
+#include "windows/wim.h"
 #include "fs/fs.h"
 #include "ids.h"
 #include "platform/platform.h"
@@ -288,6 +290,17 @@ static char *content_title(const struct ib_plan *p, const struct ib_plan_part *p
 }
 
 /* A partition's FILES step, then its WINDOWS step (Windows may arrive with files:). */
+static char *install_title(const struct ib_plan_part *pp)
+{
+	const struct ib_install_plan *ip = pp->install;
+	const struct ib_wim_image *im = ip->image;
+	char sz[32];
+	return ib_xasprintf("apply image %u \"%s\" (%s, build %u, %s, %s) of %s onto p%u (%s) with wimlib, and verify it",
+			    im->index, im->name ? im->name : "", im->edition ? im->edition : "no edition", im->build,
+			    im->arch ? im->arch : "?", ib_size_format(im->bytes, sz, sizeof sz), ip->wim->shown, pp->number,
+			    part_label(pp));
+}
+
 static void add_content_steps(struct ib_plan *p, struct ib_plan_part *pp)
 {
 	if (pp->nfiles + pp->ndirs > 0)
@@ -365,8 +378,17 @@ static void make_steps(struct ib_plan *p)
 		char **argv = o->mkfs_argv(&a, dev ? devname : pp->ntfs_tmp);
 		add_step(p, IB_STEP_MKFS, pp, NULL, argv,
 			 ib_xasprintf("make %s on p%u (%s)", o->name, pp->number, part_label(pp)));
+		if (pp->install)
+			add_step(p, IB_STEP_INSTALL, pp, NULL, NULL, install_title(pp));
 		add_content_steps(p, pp);
 	}
+	/* The boot files come from the applied (and customised) Windows. */
+	for (size_t i = 0; i < p->nparts; i++)
+		if (p->parts[i].install)
+			add_step(p, IB_STEP_BOOT, &p->parts[i], NULL, NULL,
+				 ib_xasprintf("make p%u (%s) boot through UEFI: boot manager, %s and BCD store on p%u (%s)",
+					      p->parts[i].number, part_label(&p->parts[i]), p->parts[i].install->efi_name,
+					      p->parts[i].install->esp->number, part_label(p->parts[i].install->esp)));
 	}
 	/* Overlay outputs last: each takes the work overlay itself, which the
 	 * others are converted from. */
@@ -481,6 +503,7 @@ void ib_plan_free(struct ib_plan *p)
 		free(pp->trees);
 		free(pp->ntfs_tmp);
 		ib_plan_windows_free(pp->win);
+		ib_plan_install_free(pp->install);
 	}
 	free_steps(p);
 	free(p->parts);
@@ -580,8 +603,12 @@ const char **ib_plan_tools(const struct ib_plan *p)
 			continue;
 		if (!p->base)
 			add_tools(tools, &n, o->mkfs_tools);
-		if (pp->nfiles + pp->ndirs > 0)
+		if (pp->nfiles + pp->ndirs > 0 || pp->install)
 			add_tools(tools, &n, o->fill_tools);
+		/* The boot files go onto the ESP with its filesystem's tools. */
+		const struct ib_fs_ops *eo = pp->install ? ib_fs_ops_of(pp->install->esp->fs) : NULL;
+		if (eo)
+			add_tools(tools, &n, eo->fill_tools);
 		mounts |= o->vol_mount && p->backend == IB_BACKEND_MOUNT;
 	}
 	for (size_t i = 0; i < p->recipe->noutputs; i++)

@@ -37,6 +37,9 @@ struct ib_plan_part {
 	/* windows: ready for ib_win_inject (work_dir and mtime are set by the
 	 * build); NULL without one. */
 	struct ib_win_spec *win;
+	/* windows: { install: } (plan_install.h): the media and image to apply,
+	 * checked while planning; NULL without one. */
+	struct ib_install_plan *install;
 	/* With a base: number, LBAs, offset, size and fs are known (a raw base
 	 * is read while planning, any other format once converted). */
 	bool located;
@@ -50,6 +53,8 @@ enum ib_step_kind {
 	IB_STEP_OUTPUT,    /* one output file */
 	IB_STEP_BASE,      /* the base image converted into the work image (instead of CREATE, PTABLE) */
 	IB_STEP_WINDOWS,   /* offline Windows customisation of one partition (after its FILES) */
+	IB_STEP_INSTALL,   /* Windows applied from install media onto one partition, verified (after its MKFS) */
+	IB_STEP_BOOT,      /* the boot manager and BCD store on the ESP for the installed Windows (last) */
 };
 
 struct ib_plan_step {

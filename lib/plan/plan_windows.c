@@ -17,7 +17,10 @@
 #include "output/targets.h"
 #include "windows/guesttools.h"
 #include "windows/inf.h"
+#include "plan_install.h"
 #include "windows/inject.h"
+#include "windows/unattend.h"
+#include "windows/wim.h"
 
 static int check_path(const struct ib_plan *p, const char *what, const char *path, const struct ib_loc *loc,
 		      bool dir_ok, bool file_ok, struct ib_diags *d)
@@ -141,7 +144,8 @@ static bool selected(const struct ib_win_driver_entry *e, const char *inf_name)
 
 /* The INFs directly in a driver folder must load (syntax, strings,
  * sections); a virtio-win tree has none there and is left to the injector. */
-static int check_infs(const struct ib_plan *p, const struct ib_win_driver_entry *e, struct ib_diags *d)
+static int check_infs(const struct ib_plan *p, const struct ib_win_driver_entry *e, const struct ib_inf_target *t,
+		      struct ib_diags *d)
 {
 	_cleanup_free_ char *dir = ib_path_join(p->recipe->dir, e->path);
 	DIR *dh = opendir(dir);
@@ -162,6 +166,15 @@ static int check_infs(const struct ib_plan *p, const struct ib_win_driver_entry 
 			else
 				ib_diag_add(d, IB_SEV_ERROR, &e->path_loc, NULL, "driver INF %s: %s", inf_path, err.msg);
 			rc = -1;
+		} else if (t) {
+			/* Installing: the image's version and architecture are known now. */
+			struct ib_inf_selection sel = {0};
+			if (ib_inf_select_models(inf, t, &sel, &err) < 0) {
+				ib_diag_add(d, IB_SEV_ERROR, &e->path_loc, NULL, "driver INF %s does not fit the image to install (%s %u.%u build %u): %s",
+					    inf_path, t->arch, t->major, t->minor, t->build, err.msg);
+				rc = -1;
+			}
+			ib_inf_selection_free(&sel);
 		}
 		ib_error_clear(&err);
 		ib_inf_free(inf);
@@ -187,10 +200,28 @@ int ib_plan_windows(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags 
 		return 0;
 	const struct ib_windows_spec *w = &s->windows;
 	size_t before = ib_diags_errors(d);
+	if (ib_plan_install(p, pp, d) < 0)
+		return -1;
+	/* Installing: the drivers must fit the image's Windows. */
+	struct ib_inf_target tgt, *t = NULL;
+	if (pp->install) {
+		const struct ib_wim_image *im = pp->install->image;
+		tgt = (struct ib_inf_target){.arch = im->arch, .major = im->major, .minor = im->minor, .build = im->build,
+					     .product_type = im->product_type};
+		t = &tgt;
+	}
 	for (size_t i = 0; i < w->ndrivers; i++) {
 		const struct ib_win_driver_entry *e = &w->drivers[i];
 		if (check_path(p, "driver path", e->path, &e->path_loc, true, true, d) == 0)
-			check_infs(p, e, d);
+			check_infs(p, e, t, d);
+	}
+	char *passes = NULL;
+	if (w->unattend && check_path(p, "unattend", w->unattend, &w->unattend_loc, false, true, d) == 0) {
+		struct ib_error err = {0};
+		_cleanup_free_ char *host = ib_path_join(p->recipe->dir, w->unattend);
+		if (ib_unattend_check(host, w->unattend, &passes, &err) < 0)
+			ib_diag_add(d, IB_SEV_ERROR, &w->unattend_loc, NULL, "%s", err.msg);
+		ib_error_clear(&err);
 	}
 	/* The target's guest tools that come from the virtio-win ISO (qemu-ga),
 	 * added when the recipe lists that ISO and not the tool. */
@@ -225,6 +256,7 @@ int ib_plan_windows(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags 
 		check_path(p, "service_wrapper", w->service_wrapper, &w->wrapper_loc, false, true, d);
 	if (ib_diags_errors(d) != before) {
 		free(tools);
+		free(passes);
 		ib_buf_free(&note);
 		return -1;
 	}
@@ -285,6 +317,8 @@ int ib_plan_windows(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags 
 	spec->service_wrapper = w->service_wrapper;
 	spec->max_attempts = (unsigned)w->max_attempts;
 	spec->diagnose = w->diagnose;
+	spec->unattend = w->unattend;
+	spec->unattend_passes = passes;
 	if (p->reproducible) {
 		p->win_mtime = (struct timespec){.tv_sec = (time_t)p->epoch};
 		spec->mtime = &p->win_mtime;
@@ -302,5 +336,6 @@ void ib_plan_windows_free(struct ib_win_spec *w)
 	free((void *)w->guest_tools);
 	free((void *)w->registry);
 	free((void *)w->target_note);
+	free((void *)w->unattend_passes);
 	free(w);
 }

@@ -222,6 +222,9 @@ static void free_windows(struct ib_windows_spec *w)
 	}
 	free(w->registry);
 	free(w->service_wrapper);
+	free(w->install.image);
+	free(w->install.index);
+	free(w->unattend);
 }
 
 void ib_recipe_free(struct ib_recipe *r)

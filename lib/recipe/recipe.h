@@ -80,7 +80,19 @@ struct ib_win_reg_entry {
 	struct ib_loc loc, hive_loc, key_loc, name_loc, type_loc, data_loc, del_loc;
 };
 
+/* `install:` (docs/windows-install.md): Windows applied from install media
+ * onto the partition, then made bootable on the disk's ESP. */
+struct ib_win_install_entry {
+	char *image; /* an ISO, install.wim/.esd, or the first part of a split .swm */
+	char *index; /* an image number, or its name or edition; NULL: the media's only image */
+	struct ib_loc loc, image_loc, index_loc;
+};
+
 struct ib_windows_spec {
+	bool has_install;
+	struct ib_win_install_entry install;
+	char *unattend; /* to Windows\Panther\unattend.xml; may be NULL */
+	struct ib_loc install_loc, unattend_loc;
 	struct ib_win_driver_entry *drivers;
 	size_t ndrivers;
 	struct ib_win_tool_entry *guest_tools;

@@ -239,6 +239,70 @@ static void check_reg(struct rctx *c, struct ib_win_reg_entry *e)
 		rctx_error_at(c, &e->data_loc, "hex bytes, e.g. \"01 ff 00\"", "'%s' is not hex bytes", e->data);
 }
 
+/* The ESP of a GPT disk: its type is the esp alias or its GUID. */
+static bool is_esp(const struct ib_partition_spec *p)
+{
+	const struct ib_ptype_alias *a = p->type ? ib_ptype_lookup(p->type) : NULL;
+	return p->type && ((a && a->gpt_guid && !strcasecmp(a->gpt_guid, "c12a7328-f81f-11d2-ba4b-00a0c93ec93b")) ||
+			   !strcasecmp(p->type, "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"));
+}
+
+/* install: Windows applied from media and made bootable as bcdboot would,
+ * for UEFI: a fresh GPT disk with one FAT32 ESP (docs/windows-install.md). */
+static void check_install(struct rctx *c, const struct ib_recipe *r, struct ib_partition_spec *p)
+{
+	struct ib_windows_spec *w = &p->windows;
+	if (r->base) {
+		rctx_error_at(c, &w->install_loc, "drop base: (install: makes the Windows partition from the media)",
+			      "install: applies Windows onto a new partition and cannot be used with base:");
+		return;
+	}
+	if (rctx_is_bad(c, &r->disk.table))
+		return;
+	if (r->disk.table != IB_TABLE_GPT) {
+		rctx_error_at(c, &w->install_loc,
+			      "use table: gpt with an esp partition (fs: fat32); BIOS boot is not made (see "
+			      "docs/windows-install.md)",
+			      "install: makes Windows boot through UEFI, which needs a GPT disk; the table is mbr");
+		return;
+	}
+	const struct ib_partition_spec *esp = NULL;
+	size_t nesp = 0, ninstall = 0;
+	for (size_t i = 0; i < r->disk.nparts; i++) {
+		const struct ib_partition_spec *q = &r->disk.parts[i];
+		if (is_esp(q)) {
+			nesp++;
+			esp = q;
+		}
+		ninstall += q->has_windows && q->windows.has_install;
+	}
+	if (ninstall > 1 && &r->disk.parts[0] != p) {
+		/* said once, at every install: after the first */
+		for (size_t i = 0; i < r->disk.nparts && &r->disk.parts[i] != p; i++)
+			if (r->disk.parts[i].has_windows && r->disk.parts[i].windows.has_install) {
+				rctx_error_at(c, &w->install_loc, "one Windows per disk: keep one install:",
+					      "a second install: (the boot manager has one ESP to boot from)");
+				return;
+			}
+	}
+	const char *hint = "add e.g. { name: esp, type: esp, size: 260MiB, fs: { type: fat32 } }";
+	if (nesp == 0) {
+		rctx_error_at(c, &w->install_loc, hint,
+			      "install: needs an ESP (type: esp) to put the boot manager on, and the disk has none");
+		return;
+	}
+	if (nesp > 1) {
+		rctx_error_at(c, &w->install_loc, "keep one partition of type esp",
+			      "install: needs one ESP to put the boot manager on, and the disk has %zu", nesp);
+		return;
+	}
+	if (!present(&esp->fs.loc) || rctx_is_bad(c, &esp->fs.type) || esp->fs.type != IB_FS_FAT32)
+		rctx_error_at(c, present(&esp->fs.loc) ? &esp->fs.loc : &esp->loc, "fs: { type: fat32 }",
+			      "the ESP that install: boots from must be FAT32 (what UEFI firmware and Windows require)%s%s",
+			      present(&esp->fs.loc) && !rctx_is_bad(c, &esp->fs.type) ? ", found " : "",
+			      present(&esp->fs.loc) && !rctx_is_bad(c, &esp->fs.type) ? ib_fs_type_name(esp->fs.type) : "");
+}
+
 static void check_windows(struct rctx *c, const struct ib_recipe *r, struct ib_partition_spec *p, const char *who)
 {
 	struct ib_windows_spec *w = &p->windows;
@@ -249,6 +313,8 @@ static void check_windows(struct rctx *c, const struct ib_recipe *r, struct ib_p
 	else if (!r->base && !present(&p->fs.loc) && !rctx_is_bad(c, &p->fs))
 		rctx_error_at(c, &p->windows_loc, "add fs: { type: ntfs } and put Windows there with files:",
 			      "windows: needs an NTFS partition, and %s has no fs:", who);
+	if (w->has_install)
+		check_install(c, r, p);
 	for (size_t i = 0; i < w->nregistry; i++)
 		check_reg(c, &w->registry[i]);
 	if (present(&w->mechanism_loc) && !rctx_is_bad(c, &w->first_boot_mechanism) &&

@@ -666,9 +666,24 @@ static const struct rseq regs_seq = {
 	&reg_table, sizeof(struct ib_win_reg_entry), offsetof(struct ib_windows_spec, nregistry), 0
 };
 
+static const struct rfield install_rows[] = {
+	ROW(struct ib_win_install_entry, "image", RK_SCALAR, p_str, image, NULL, true, NULL, image_loc),
+	ROW(struct ib_win_install_entry, "index", RK_SCALAR, p_str, index, NULL, false, NULL, index_loc),
+};
+static const struct rtable install_table = TABLE("install", install_rows, struct ib_win_install_entry, loc);
+
+static int p_install(struct rctx *c, const struct rnode *key, const struct rnode *v, void *base,
+		     const struct rfield *f)
+{
+	((struct ib_windows_spec *)base)->has_install = true;
+	return p_map(c, key, v, base, f);
+}
+
 static const struct rstrlist first_boot_list = { offsetof(struct ib_windows_spec, nfirst_boot),
 						 "each item is one cmd.exe command line" };
 static const struct rfield windows_rows[] = {
+	ROW(struct ib_windows_spec, "install", RK_MAP, p_install, install, &install_table, false, NULL, install_loc),
+	ROW(struct ib_windows_spec, "unattend", RK_SCALAR, p_str, unattend, NULL, false, NULL, unattend_loc),
 	ROW(struct ib_windows_spec, "drivers", RK_SEQ, p_drivers, drivers, NULL, false, NULL, drivers_loc),
 	ROW(struct ib_windows_spec, "guest_tools", RK_SEQ, p_tools, guest_tools, NULL, false, NULL,
 	    guest_tools_loc),

@@ -31,7 +31,7 @@ static int dev_open(struct ntfs_device *dev, int flags)
 		return -1;
 	}
 	struct ib_error err = {0};
-	if (ib_blk_open(dev->d_name, (flags & O_ACCMODE) != O_RDONLY, &io->blk, &err) < 0) {
+	if (ib_blk_open(io->path ? io->path : dev->d_name, (flags & O_ACCMODE) != O_RDONLY, &io->blk, &err) < 0) {
 		ntfs_log_error("%s\n", err.msg);
 		ib_error_clear(&err);
 		errno = EIO;
@@ -195,7 +195,7 @@ static int dev_ioctl(struct ntfs_device *dev, unsigned long request, void *argp)
 	}
 }
 
-static struct ntfs_device_operations offset_ops = {
+const struct ntfs_device_operations ib_ntfs3g_offset_ops = {
 	.open = dev_open,
 	.close = dev_close,
 	.seek = dev_seek,
@@ -212,7 +212,8 @@ struct ntfs_device *ib_ntfs3g_device_new(const char *image, struct ib_ntfs3g_io 
 {
 	io->blk = NULL;
 	io->pos = 0;
-	return ntfs_device_alloc(image, 0, &offset_ops, io);
+	/* libntfs-3g's prototype takes the table non-const; it never writes it. */
+	return ntfs_device_alloc(image, 0, (struct ntfs_device_operations *)&ib_ntfs3g_offset_ops, io);
 }
 
 /* libntfs-3g's errno after a failed mount, in words. */
@@ -242,6 +243,7 @@ int ib_ntfs3g_mount(const struct ib_vol_target *t, bool read_only, struct ib_ntf
 		return ib_fail(err, IB_EXIT_INPUT, "ntfs: partition at %llu (+%llu bytes) lies beyond the end of %s",
 			       (unsigned long long)t->offset, (unsigned long long)t->size, t->image);
 	io->blk = NULL;
+	io->path = NULL;
 	io->offset = t->offset;
 	io->size = t->size;
 	io->sector_size = t->sector_size ? t->sector_size : 512;

@@ -16,6 +16,7 @@ struct ib_ntfs3g_io {
 	uint64_t size;        /* partition size, bytes */
 	uint32_t sector_size; /* reported to BLKSSZGET */
 	int64_t pos;          /* for seek/read/write */
+	const char *path;     /* the image to open; NULL: the device's name */
 };
 
 /* A device named image (the path its open op opens) doing I/O through io,
@@ -23,6 +24,8 @@ struct ib_ntfs3g_io {
  * (ntfs_umount frees it; after a failed ntfs_device_mount call
  * ntfs_device_free). io->blk must be NULL. */
 struct ntfs_device *ib_ntfs3g_device_new(const char *image, struct ib_ntfs3g_io *io);
+/* The offset device's operations (for ntfs3g_route.c). */
+extern const struct ntfs_device_operations ib_ntfs3g_offset_ops;
 
 struct ib_vol_target;
 struct ib_error;

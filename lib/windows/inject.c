@@ -182,6 +182,13 @@ static int prepare(struct run *r, struct ib_win_report *rep, struct ib_error *er
 	 * so whoever watches the console can read it (virt-v2v does the same). */
 	if (!rc && r->spec->diagnose)
 		ib_reg_edits_set_dword(&r->edits, "SYSTEM", "CurrentControlSet\\Control\\CrashControl", "AutoReboot", 0);
+	/* The answer file: where Windows looks for one first when it boots into
+	 * the specialize and oobeSystem passes (Panther). */
+	if (!rc && r->spec->unattend) {
+		_cleanup_free_ char *src = ib_path_join(r->spec->base_dir ? r->spec->base_dir : ".", r->spec->unattend);
+		_cleanup_free_ char *dst = ib_xasprintf("%s/Panther/unattend.xml", r->d.root);
+		ib_win_files_add(&r->files, src, dst, false);
+	}
 	/* The recipe's own registry entries come last: they win. */
 	if (!rc)
 		rc = user_registry(r->spec, &r->edits, err);

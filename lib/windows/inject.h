@@ -88,6 +88,9 @@ struct ib_win_spec {
 	unsigned max_attempts;         /* per first-boot step; 0 = 3 */
 	bool diagnose;                 /* CrashControl\AutoReboot=0 (a 0x7B stays on screen) */
 	const char *target_note;       /* what target: added, and why (for the report); may be NULL */
+	const char *unattend;          /* host path of an answer file for %SystemRoot%\Panther\unattend.xml
+	                                * (checked by lib/windows/unattend.h while planning); may be NULL */
+	const char *unattend_passes;   /* its configuration passes ("specialize, oobeSystem"), for the plan */
 	const struct timespec *mtime;  /* times of files written; NULL = now */
 	const char *work_dir;          /* host scratch space; NULL = $TMPDIR or /tmp */
 };
