@@ -25,6 +25,7 @@
 #include "plan/ids.h"
 #include "plan/plan_install.h"
 #include "plan/srctree.h"
+#include "vol/ntfs3g.h"
 #include "vol/ntfs3g_files.h"
 #include "vol/vol.h"
 #include "windows/bcd.h"
@@ -234,6 +235,14 @@ int ib_build_boot(struct ib_plan *p, struct ib_plan_part *pp, struct ib_undo *un
 	_cleanup_free_ char *dir = ib_xasprintf("%s/esp-staging", p->work_dir);
 	if (mkdir(dir, 0700) < 0)
 		return ib_fail_errno(err, -errno, "cannot create '%s'", dir);
+	/* Reproducible: the files keep the image's times; the one time NTFS
+	 * sets to the clock on every change goes to the epoch, now that the
+	 * Windows step has made its changes too. */
+	if (p->reproducible &&
+	    ib_repro_ntfs_restamp(p->work_image, pp->offset, pp->size, p->sector_size, p->epoch, true, err) < 0) {
+		ib_error_prefix(err, "ntfs: setting the MFT change times to the epoch");
+		return -1;
+	}
 	unsigned nfiles = 0;
 	if (stage(p, pp, undo, dir, &nfiles, err) < 0)
 		return -1;
@@ -265,6 +274,7 @@ int ib_build_boot(struct ib_plan *p, struct ib_plan_part *pp, struct ib_undo *un
 		.bootmgr_path = "\\EFI\\Microsoft\\Boot\\bootmgfw.efi",
 		.memtest_path = stat(memtest, &st) == 0 ? "\\EFI\\Microsoft\\Boot\\memtest.efi" : NULL,
 		.timeout = 30,
+		.legacy = ip->image->major < 6 || (ip->image->major == 6 && ip->image->minor < 2),
 	};
 	ib_ids_guid(&p->ids, "bcd-windows-boot-loader", &bp.loader_id);
 	ib_ids_guid(&p->ids, "bcd-windows-resume", &bp.resume_id);

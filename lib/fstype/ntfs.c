@@ -61,7 +61,7 @@ static int ntfs_check_fit(struct ib_fs_fit *f)
 static int restamp(const struct ib_mkfs_args *a, struct ib_error *err)
 {
 	if (!a->reproducible ||
-	    ib_repro_ntfs_restamp(a->image, a->offset, a->size, a->sector_size, a->epoch, err) == 0)
+	    ib_repro_ntfs_restamp(a->image, a->offset, a->size, a->sector_size, a->epoch, false, err) == 0)
 		return 0;
 	ib_error_prefix(err, "ntfs: setting the metadata times to the epoch");
 	return -1;

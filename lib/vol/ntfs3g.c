@@ -323,7 +323,7 @@ static int restamp_free_record(ntfs_volume *vol, u64 mft_no, MFT_RECORD *m, ntfs
  * Closing (or syncing) writes the standard information and the file names,
  * and updates the index entries in the parent (the root is its own parent:
  * libntfs-3g handles that). */
-static int restamp_record(ntfs_volume *vol, u64 mft_no, MFT_RECORD *m, const struct timespec *ts)
+static int restamp_record(ntfs_volume *vol, u64 mft_no, MFT_RECORD *m, const struct timespec *ts, bool change_only)
 {
 	if (ntfs_mft_record_read(vol, mft_no, m) < 0)
 		return -1;
@@ -335,7 +335,7 @@ static int restamp_record(ntfs_volume *vol, u64 mft_no, MFT_RECORD *m, const str
 	ntfs_inode *ni = held ? held : ntfs_inode_open(vol, mft_no);
 	if (!ni)
 		return -1;
-	int r = ib_ntfs_set_times(ni, ts);
+	int r = change_only ? ib_ntfs_set_change_time(ni, ts) : ib_ntfs_set_times(ni, ts);
 	if (held)
 		return r < 0 || ntfs_inode_sync(held) < 0 ? -1 : 0;
 	int e = errno;
@@ -391,7 +391,7 @@ static int restamp_quota(ntfs_volume *vol, ntfs_time t, struct ib_error *err)
 }
 
 int ib_repro_ntfs_restamp(const char *image, uint64_t offset, uint64_t size, uint32_t sector_size,
-			  int64_t epoch, struct ib_error *err)
+			  int64_t epoch, bool change_only, struct ib_error *err)
 {
 	struct ib_vol_target t = {.image = image, .offset = offset, .size = size, .sector_size = sector_size};
 	struct ib_vol *v = NULL;
@@ -403,7 +403,7 @@ int ib_repro_ntfs_restamp(const char *image, uint64_t offset, uint64_t size, uin
 	MFT_RECORD *m = ib_xmalloc(vol->mft_record_size);
 	int rc = 0;
 	for (u64 n = 0; n < nrecords && rc == 0; n++)
-		if (restamp_record(vol, n, m, &ts) < 0)
+		if (restamp_record(vol, n, m, &ts, change_only) < 0)
 			rc = ib_fail_errno(err, -errno, "cannot set the times of MFT record %llu", (unsigned long long)n);
 	free(m);
 	if (rc == 0)

@@ -18,3 +18,6 @@ int ib_ntfs_windows_name(ntfs_volume *vol, const char *name, ntfschar **uname);
  * and (through the file-name dirty flag) in the parent's index entry.
  * 0, or -1 with errno. */
 int ib_ntfs_set_times(ntfs_inode *ni, const struct timespec *ts);
+/* Only the MFT change time (in the standard information, the $FILE_NAMEs
+ * and the parents' index entries); the other three are kept. */
+int ib_ntfs_set_change_time(ntfs_inode *ni, const struct timespec *ts);

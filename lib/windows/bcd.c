@@ -55,10 +55,10 @@ enum bcd_format {
 #define E_RES_FILEDEVICE 0x21000001u      /* BcdResumeDevice_HiberFileDevice */
 #define E_RES_FILEPATH 0x22000002u        /* BcdResumeString_HiberFilePath */
 #define E_RES_DEBUGOPTION 0x26000006u     /* BcdResumeBoolean_DebugOptionEnabled */
+#define E_RES_BOOTMENUPOLICY 0x25000008u  /* BcdResumeInteger_BootMenuPolicy */
 
-/* The one setting Windows 10's bcdboot allows in memory:
- * BcdOSLoaderInteger_HypervisorIommuPolicy? no: 0x15000075 is
- * BcdLibraryInteger_FirmwareProtectionSettings... kept as bcdboot writes it. */
+/* allowedinmemorysettings: the one entry stores Windows 10's bcdboot made
+ * have (0x15000075; docs/windows-install.md). */
 #define INMEMORY_ALLOWED 0x15000075u
 
 #define DEVICE_LEN 0x58
@@ -90,7 +90,7 @@ struct store {
 
 static char *elem_key(const char *obj, uint32_t type)
 {
-	return ib_xasprintf("Objects\\%s\\Elements\\%08X", obj, type);
+	return ib_xasprintf("Objects\\%s\\Elements\\%08x", obj, type); /* lowercase, as Windows writes them */
 }
 
 /* Write (or check) one element value of the store's registry type. */
@@ -214,24 +214,28 @@ static int objects(struct store *s)
 	    put_int(s, BCD_BOOTMGR, E_MGR_TIMEOUT, bp->timeout) < 0)
 		return -1;
 	/* The Windows Boot Loader, on the Windows partition. */
+	bool modern = !bp->legacy;
 	if (object(s, loader, BCD_TYPE_OSLOADER) < 0 || put_device(s, loader, E_DEVICE, &bp->win_guid) < 0 ||
 	    put_sz(s, loader, E_PATH, bp->loader_path) < 0 || put_sz(s, loader, E_DESCRIPTION, bp->description) < 0 ||
 	    put_sz(s, loader, E_LOCALE, bp->locale) < 0 || put_list(s, loader, E_INHERIT, inherit_loader, 1) < 0 ||
-	    put_bool(s, loader, E_RECOVERYENABLED, false) < 0 || put_bool(s, loader, E_ISOLATEDCONTEXT, true) < 0 ||
-	    put(s, loader, E_INMEMORYSETTINGS, IB_REG_BINARY, inmem, 8) < 0 ||
+	    put_bool(s, loader, E_RECOVERYENABLED, false) < 0 ||
+	    (modern && put_bool(s, loader, E_ISOLATEDCONTEXT, true) < 0) ||
+	    (modern && put(s, loader, E_INMEMORYSETTINGS, IB_REG_BINARY, inmem, 8) < 0) ||
 	    put_device(s, loader, E_OS_OSDEVICE, &bp->win_guid) < 0 || put_sz(s, loader, E_OS_SYSTEMROOT, "\\Windows") < 0 ||
 	    put_sz(s, loader, E_OS_RESUMEOBJECT, resume) < 0 || put_int(s, loader, E_OS_NX, 0) < 0 ||
-	    put_int(s, loader, E_OS_BOOTMENUPOLICY, 1) < 0)
+	    (modern && put_int(s, loader, E_OS_BOOTMENUPOLICY, 1) < 0))
 		return -1;
 	/* Its resume object (hibernation), on the Windows partition. */
 	if (object(s, resume, BCD_TYPE_RESUME) < 0 || put_device(s, resume, E_DEVICE, &bp->win_guid) < 0 ||
 	    put_sz(s, resume, E_PATH, bp->resume_path) < 0 ||
 	    put_sz(s, resume, E_DESCRIPTION, "Windows Resume Application") < 0 ||
 	    put_sz(s, resume, E_LOCALE, bp->locale) < 0 || put_list(s, resume, E_INHERIT, inherit_resume, 1) < 0 ||
-	    put_bool(s, resume, E_ISOLATEDCONTEXT, true) < 0 ||
-	    put(s, resume, E_INMEMORYSETTINGS, IB_REG_BINARY, inmem, 8) < 0 ||
+	    (modern && put_bool(s, resume, E_ISOLATEDCONTEXT, true) < 0) ||
+	    (modern && put(s, resume, E_INMEMORYSETTINGS, IB_REG_BINARY, inmem, 8) < 0) ||
 	    put_device(s, resume, E_RES_FILEDEVICE, &bp->win_guid) < 0 ||
-	    put_sz(s, resume, E_RES_FILEPATH, "\\hiberfil.sys") < 0 || put_bool(s, resume, E_RES_DEBUGOPTION, false) < 0)
+	    put_sz(s, resume, E_RES_FILEPATH, "\\hiberfil.sys") < 0 ||
+	    (modern && put_int(s, resume, E_RES_BOOTMENUPOLICY, 1) < 0) ||
+	    (modern && put_bool(s, resume, E_RES_DEBUGOPTION, false) < 0))
 		return -1;
 	/* The memory diagnostic, on the ESP, when the image has memtest.efi. */
 	if (bp->memtest_path &&

@@ -8,6 +8,7 @@
  * docs/windows-install.md. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -28,6 +29,9 @@ struct ib_bcd_params {
 	const char *bootmgr_path;  /* "\\EFI\\Microsoft\\Boot\\bootmgfw.efi" */
 	const char *memtest_path;  /* "\\EFI\\Microsoft\\Boot\\memtest.efi", or NULL (no {memdiag}) */
 	unsigned timeout;          /* seconds */
+	bool legacy;               /* Windows 7: without the Windows 8+ elements (isolatedcontext,
+	                            * allowedinmemorysettings, bootmenupolicy, resume's bootmenupolicy
+	                            * and debugoptionenabled) */
 };
 
 /* Make the store (out_path, replaced). A template that is no hive, or has
