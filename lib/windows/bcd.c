@@ -249,6 +249,51 @@ static int objects(struct store *s)
 	return 0;
 }
 
+/* What bcdboot leaves of the template (as stores it made show): the
+ * settings objects without their setup-template elements (class 4:
+ * elementstomigrate and the custom 0x4xxxxxxx elements), and no template
+ * application objects (the OS and resume target templates, Windows Setup,
+ * {ntldr}): the objects this store boots are made anew below. */
+static int clean_template(struct store *s)
+{
+	char **objs = NULL;
+	size_t n = 0;
+	if (ib_hive_subkeys(s->h, "Objects", &objs, &n, s->err) < 0)
+		return -1;
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		_cleanup_free_ char *key = ib_xasprintf("Objects\\%s", objs[i]);
+		_cleanup_free_ char *desc = ib_xasprintf("%s\\Description", key);
+		_cleanup_free_ char *elems = ib_xasprintf("%s\\Elements", key);
+		uint32_t type = 0;
+		if (ib_hive_get_dword(s->h, desc, "Type", &type, s->err) < 0) {
+			r = -1;
+			break;
+		}
+		if (type >> 28 == 1) {
+			r = ib_hive_delete_key(s->h, key, s->err) < 0 ? -1 : 0;
+			continue;
+		}
+		char **el = NULL;
+		size_t ne = 0;
+		if (ib_hive_key_exists(s->h, elems, s->err) != 1)
+			continue;
+		if (ib_hive_subkeys(s->h, elems, &el, &ne, s->err) < 0) {
+			r = -1;
+			break;
+		}
+		for (size_t k = 0; k < ne && r == 0; k++) {
+			if (el[k][0] != '4')
+				continue;
+			_cleanup_free_ char *ek = ib_xasprintf("%s\\%s", elems, el[k]);
+			r = ib_hive_delete_key(s->h, ek, s->err) < 0 ? -1 : 0;
+		}
+		ib_hive_names_free(el, ne);
+	}
+	ib_hive_names_free(objs, n);
+	return r;
+}
+
 int ib_bcd_make(const struct ib_bcd_params *bp, struct ib_error *err)
 {
 	struct ib_hive *h = ib_hive_open(bp->template_path, "BCD-Template", IB_HIVE_WRITE, err);
@@ -265,6 +310,8 @@ int ib_bcd_make(const struct ib_bcd_params *bp, struct ib_error *err)
 		       ib_hive_set_dword(h, "Description", "System", 1, err) < 0 ||
 		       ib_hive_set_dword(h, "Description", "TreatAsSystem", 1, err) < 0))
 		r = -1;
+	if (r == 0)
+		r = clean_template(&s);
 	if (r == 0)
 		r = objects(&s);
 	if (r == 0)

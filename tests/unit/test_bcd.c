@@ -72,6 +72,7 @@ static int teardown(void **state)
 
 #define GLOBALSETTINGS "{7ea2e1ac-2e61-4728-aaa3-896d9d0a9f0e}"
 #define BOOTMGR "{9dea862c-5cdd-4e70-acc1-f32b344d4795}"
+#define TEMPLATE_OS "{b012b84d-c47c-4ed5-b722-c0c42163e569}"
 
 /* A template like Windows' own: Description, Objects with {globalsettings}
  * (and an old {bootmgr} whose stray element must not survive). */
@@ -86,6 +87,10 @@ static void make_template(struct fx *f, bool objects)
 		ut_ok(ib_hive_set_sz(h, "Objects\\" GLOBALSETTINGS "\\Elements\\12000005", "Element", "en-US", &err), &err);
 		ut_ok(ib_hive_set_dword(h, "Objects\\" BOOTMGR "\\Description", "Type", 0x10100002, &err), &err);
 		ut_ok(ib_hive_set_sz(h, "Objects\\" BOOTMGR "\\Elements\\22000099", "Element", "stale", &err), &err);
+		/* Setup-template parts bcdboot drops: a class-4 element of a
+		 * settings object, and a template OS loader object. */
+		ut_ok(ib_hive_set_sz(h, "Objects\\" GLOBALSETTINGS "\\Elements\\42000002", "Element", "\\x", &err), &err);
+		ut_ok(ib_hive_set_dword(h, "Objects\\" TEMPLATE_OS "\\Description", "Type", 0x10200003, &err), &err);
 	}
 	ut_ok(ib_hive_commit(h, f->tmpl, &err), &err);
 	ib_hive_close(h);
@@ -142,6 +147,10 @@ static void test_store(void **state)
 	/* The template's own settings are kept; the old {bootmgr} is replaced whole. */
 	assert_hivexget(f->store, "\\Objects\\" GLOBALSETTINGS "\\Elements\\12000005", "\"Element\"=\"en-US\"");
 	char *stale = ut_hivexget_key(f->store, "\\Objects\\" BOOTMGR "\\Elements\\22000099");
+	assert_null(stale);
+	stale = ut_hivexget_key(f->store, "\\Objects\\" GLOBALSETTINGS "\\Elements\\42000002");
+	assert_null(stale);
+	stale = ut_hivexget_key(f->store, "\\Objects\\" TEMPLATE_OS "\\Description");
 	assert_null(stale);
 	/* Devices: the ESP for the boot manager, the Windows partition for the loader. */
 	struct ib_hive *h = ib_hive_open(f->store, "BCD", 0, &err);
