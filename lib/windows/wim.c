@@ -114,16 +114,20 @@ static int extract_from_iso(const char *path, int fd, char **member, struct ib_e
 	return r;
 }
 
-/* An unlinked temporary in TMPDIR: nothing is left whatever ends the process. */
-static int anon_tmp(struct ib_error *err)
+/* A temporary in TMPDIR for an ISO's WIM. It is unlinked as soon as wimlib
+ * has opened it (wimlib wants a real path, then reads through its own
+ * descriptor), so only the extraction itself can leave it behind. */
+static int make_tmp(char **path, struct ib_error *err)
 {
 	const char *t = getenv("TMPDIR");
-	_cleanup_free_ char *tmpl = ib_xasprintf("%s/imgbuild-media.XXXXXX", t && *t ? t : "/tmp");
-	int fd = mkstemp(tmpl);
-	if (fd < 0)
-		return ib_fail_errno(err, -errno, "cannot create a temporary file in %s for the ISO's WIM",
-				     t && *t ? t : "/tmp");
-	unlink(tmpl);
+	*path = ib_xasprintf("%s/imgbuild-media.XXXXXX", t && *t ? t : "/tmp");
+	int fd = mkstemp(*path);
+	if (fd < 0) {
+		int e = errno;
+		free(*path);
+		*path = NULL;
+		return ib_fail_errno(err, -e, "cannot create a temporary file in %s for the ISO's WIM", t && *t ? t : "/tmp");
+	}
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	return fd;
 }
@@ -644,12 +648,10 @@ int ib_wim_open(const char *path, struct ib_wim **out, struct ib_error *err)
 		m->shown = ib_xstrdup(path);
 		m->open_path = ib_xstrdup(path);
 	} else if (is_iso(path)) {
-		m->tmp_fd = anon_tmp(err);
+		m->tmp_fd = make_tmp(&m->open_path, err);
 		r = m->tmp_fd < 0 ? -1 : extract_from_iso(path, m->tmp_fd, &m->member, err);
-		if (r == 0) {
+		if (r == 0)
 			m->shown = ib_xasprintf("%s (%s)", path, m->member);
-			m->open_path = ib_xasprintf("/proc/self/fd/%d", m->tmp_fd);
-		}
 	} else {
 		int e = access(path, R_OK) < 0 ? errno : 0;
 		r = ib_fail(err, e == ENOENT ? IB_EXIT_INPUT : IB_EXIT_INPUT, "%s: %s", path,
@@ -658,7 +660,11 @@ int ib_wim_open(const char *path, struct ib_wim **out, struct ib_error *err)
 #ifdef IB_HAVE_WIMLIB
 	if (r == 0)
 		r = read_wim(m, err);
+	if (m->tmp_fd >= 0 && m->open_path)
+		unlink(m->open_path); /* wimlib holds it open */
 #else
+	if (m->tmp_fd >= 0 && m->open_path)
+		unlink(m->open_path);
 	if (r == 0)
 		r = ib_fail(err, IB_EXIT_ENV, "%s: imgbuild was built without wimlib (install libwim-dev and rebuild)",
 			    m->shown);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Windows install media read with wimlib (libwim): a WIM or ESD (solid
  * LZMS), a split WIM (NAME.swm and its parts NAME2.swm ... beside it), or an
- * ISO 9660 image holding sources/install.wim|esd (libarchive; copied to an
- * unlinked temporary that vanishes with the process, whatever ends it).
+ * ISO 9660 image holding sources/install.wim|esd (libarchive; copied to a
+ * temporary in TMPDIR, unlinked once wimlib holds it open).
  * `imgbuild inspect` lists the images; `windows: { install: }` picks one,
  * checks it before the first write and applies it onto the partition with
  * wimlib's NTFS-3G mode through the offset device (docs/windows-install.md). */
@@ -36,7 +36,7 @@ struct ib_wim {
 	unsigned parts;    /* split WIM: its parts */
 	IB_VEC(struct ib_wim_image) images;
 	/* private */
-	int tmp_fd;        /* an ISO's WIM, unlinked; -1 */
+	int tmp_fd;        /* an ISO's WIM (unlinked once open); -1 */
 	char *open_path;   /* what wimlib opens */
 	void *wim;         /* WIMStruct */
 };
