@@ -12,6 +12,9 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "plan/plan.h"
+#include "plan/plan_install.h"
+#include "windows/inject.h"
+#include "windows/wim.h"
 #include "recipe/recipe.h"
 #include "core/size.h"
 #include "core/spawn.h"
@@ -29,6 +32,28 @@ static const char usage_plan[] =
 	"  --set KEY=VALUE       override a recipe value\n"
 	"  --json                print the plan as one JSON object\n"
 	"  -h, --help            this help\n";
+
+/* What windows: { install: } applies: the media, the image, the sizes. */
+static void json_install(struct ib_json *j, const struct ib_plan_part *pp)
+{
+	const struct ib_install_plan *ip = pp->install;
+	const struct ib_wim_image *im = ip->image;
+	ib_json_key(j, "install");
+	ib_json_begin_object(j);
+	ib_json_kv_str(j, "media", ip->wim->path);
+	ib_json_kv_str(j, "wim", ip->wim->member);
+	ib_json_kv_uint(j, "index", im->index);
+	ib_json_kv_str(j, "name", im->name);
+	ib_json_kv_str(j, "edition", im->edition);
+	ib_json_kv_uint(j, "build", im->build);
+	ib_json_kv_str(j, "arch", im->arch);
+	ib_json_kv_uint(j, "bytes", im->bytes);
+	ib_json_kv_uint(j, "need_bytes", ip->need_bytes);
+	ib_json_kv_str(j, "efi_boot_file", ip->efi_name);
+	ib_json_kv_uint(j, "esp", ip->esp->number);
+	ib_json_kv_uint(j, "esp_bytes", ip->boot_bytes);
+	ib_json_end_object(j);
+}
 
 static void json_guid(struct ib_json *j, const char *key, const struct ib_guid *g)
 {
@@ -130,6 +155,12 @@ static void print_plan_json(const struct ib_plan *p)
 		ib_json_kv_uint(&j, "files", pp->nfiles);
 		ib_json_kv_uint(&j, "dirs", pp->ndirs);
 		ib_json_kv_uint(&j, "bytes", pp->bytes);
+		if (pp->install)
+			json_install(&j, pp);
+		if (pp->win && pp->win->unattend) {
+			ib_json_kv_str(&j, "unattend", pp->win->unattend);
+			ib_json_kv_str(&j, "unattend_passes", pp->win->unattend_passes);
+		}
 		ib_json_end_object(&j);
 	}
 	ib_json_end_array(&j);

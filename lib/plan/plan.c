@@ -17,6 +17,7 @@
 #include "plan_base.h"
 #include "plan_windows.h"
 #include "plan_install.h"
+#include "windows/inject.h"
 #include "windows/wim.h"
 #include "fs/fs.h"
 #include "ids.h"
@@ -279,7 +280,10 @@ static char *content_title(const struct ib_plan *p, const struct ib_plan_part *p
 {
 	_cleanup_free_ char *ref = part_ref(pp);
 	if (kind == IB_STEP_WINDOWS)
-		return ib_xasprintf("customise Windows on %s", ref);
+		return pp->win && pp->win->unattend
+			       ? ib_xasprintf("customise Windows on %s; %s to \\Windows\\Panther\\unattend.xml (passes: %s)", ref,
+					      pp->win->unattend, pp->win->unattend_passes)
+			       : ib_xasprintf("customise Windows on %s", ref);
 	char sz[32];
 	const struct ib_fs_ops *o = ib_fs_ops_of(pp->fs); /* NULL: a base's partition not probed yet */
 	const char *via = !o ? "the filesystem found there"
