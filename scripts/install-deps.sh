@@ -7,7 +7,7 @@ set -eu
 
 PKGS="build-essential pkg-config libyaml-dev zlib1g-dev libssl-dev ntfs-3g ntfs-3g-dev
  libcmocka-dev dosfstools mtools qemu-utils gdisk fdisk util-linux libhivex-dev libhivex-bin libelf-dev libarchive-dev libnbd-dev libxml2-dev libwim-dev binutils
- fuse3 mount time python3 libxml2-utils skopeo wimtools libarchive-tools libwin-hivex-perl attr"
+ fuse3 mount time python3 libxml2-utils skopeo wimtools libarchive-tools libwin-hivex-perl"
 if [ "${1:-}" = --fuzz ]; then
 	PKGS="clang libclang-rt-14-dev"
 fi
