@@ -48,8 +48,8 @@ command -v wimlib-imagex >/dev/null || { echo "bench/install.sh: needs wimlib-im
 # shellcheck source=tests/e2e/lib-media.sh
 . "$repo/tests/e2e/lib-media.sh"
 need_windows_fixtures
-work=$(mktemp -d /dev/shm/imgbuild-bench-install.XXXXXX) || exit 1
-trap 'rm -rf "$work"' EXIT
+TMPDIR=/dev/shm setup_tmp # lib.sh: $T, removed on exit
+work=$T
 
 echo "making a ${mib} MiB image ..." >&2
 make_install_media "$work/m" >/dev/null
