@@ -319,6 +319,24 @@ static int restamp_free_record(ntfs_volume *vol, u64 mft_no, MFT_RECORD *m, ntfs
 	return changed ? ntfs_mft_record_write(vol, mft_no, m) : 0;
 }
 
+/* Zero an in-use record's bytes from its end (bytes_in_use) to its size. */
+static int zero_record_tail(ntfs_volume *vol, u64 mft_no, MFT_RECORD *m)
+{
+	if (ntfs_mft_record_read(vol, mft_no, m) < 0)
+		return -1;
+	u32 used = le32_to_cpu(m->bytes_in_use);
+	if (!ntfs_is_file_record(m->magic) || !(m->flags & MFT_RECORD_IN_USE) || used >= vol->mft_record_size)
+		return 0;
+	u8 *b = (u8 *)m;
+	bool dirty = false;
+	for (u32 i = used; i < vol->mft_record_size; i++)
+		dirty |= b[i] != 0;
+	if (!dirty)
+		return 0;
+	memset(b + used, 0, vol->mft_record_size - used);
+	return ntfs_mft_record_write(vol, mft_no, m);
+}
+
 /* Set the times of one MFT record's inode; extension records are skipped.
  * Closing (or syncing) writes the standard information and the file names,
  * and updates the index entries in the parent (the root is its own parent:
@@ -336,6 +354,8 @@ static int restamp_record(ntfs_volume *vol, u64 mft_no, MFT_RECORD *m, const str
 	if (!ni)
 		return -1;
 	int r = change_only ? ib_ntfs_set_change_time(ni, ts) : ib_ntfs_set_times(ni, ts);
+	if (r == 0 && change_only && !held)
+		r = ib_ntfs_sort_file_names(ni);
 	if (held)
 		return r < 0 || ntfs_inode_sync(held) < 0 ? -1 : 0;
 	int e = errno;
@@ -405,6 +425,13 @@ int ib_repro_ntfs_restamp(const char *image, uint64_t offset, uint64_t size, uin
 	for (u64 n = 0; n < nrecords && rc == 0; n++)
 		if (restamp_record(vol, n, m, &ts, change_only) < 0)
 			rc = ib_fail_errno(err, -errno, "cannot set the times of MFT record %llu", (unsigned long long)n);
+	/* After an image was applied, records hold old bytes past their end
+	 * (an index root that moved to an index block leaves its entries, with
+	 * the times of the moment, behind): zeroed, so equal volumes are equal
+	 * bytes. The system files' records (0-23) are left to the volume. */
+	for (u64 n = 24; change_only && n < nrecords && rc == 0; n++)
+		if (zero_record_tail(vol, n, m) < 0)
+			rc = ib_fail_errno(err, -errno, "cannot clear the unused end of MFT record %llu", (unsigned long long)n);
 	free(m);
 	if (rc == 0)
 		rc = restamp_quota(vol, timespec2ntfs(ts), err);

@@ -21,3 +21,8 @@ int ib_ntfs_set_times(ntfs_inode *ni, const struct timespec *ts);
 /* Only the MFT change time (in the standard information, the $FILE_NAMEs
  * and the parents' index entries); the other three are kept. */
 int ib_ntfs_set_change_time(ntfs_inode *ni, const struct timespec *ts);
+/* An inode's $FILE_NAMEs (a long and a short name, hard links) in the
+ * order libntfs-3g would insert them now. They were inserted in the order
+ * their values had when made, times of the moment included, so equal
+ * volumes could hold them in different orders. */
+int ib_ntfs_sort_file_names(ntfs_inode *ni);

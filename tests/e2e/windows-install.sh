@@ -16,6 +16,7 @@
 #  - unattend.xml is at Windows\Panther; a boot-critical driver is bound;
 #  - `imgbuild inspect` reports the image's edition and build;
 #  - --json reports the apply's progress in bytes and files;
+#  - a reproducible recipe built twice gives the same image;
 #  - bad input is exit 2 before the first write, with nothing left: a wrong
 #    index or edition (the valid ones listed), a corrupt WIM, a partition
 #    too small, an ESP that is not FAT32, an MBR disk, an unattend that is
@@ -181,6 +182,16 @@ assert p and p[-1]["total_bytes"] > 0 and p[-1]["bytes"] == p[-1]["total_bytes"]
 assert any(e.get("phase") == "files" and e["total_files"] > 0 for e in ev if e.get("event") == "progress")
 PY
 fi
+
+# ---- reproducible: the same recipe twice gives the same bytes ----------------
+recipe repro "$M/lzx.wim" 2 "        unattend: unattend.xml"
+sed -i 's/^name: repro$/name: repro\nreproducible: { epoch: 1700000000, seed: install }/' "$W/repro.yml"
+for i in 1 2; do
+	ib_build "$W/repro.yml" "$W/out-repro$i"
+	expect_build_rc 0
+done
+assert_eq "reproducible install: the same image twice" "$(sha256sum <"$W/out-repro1/repro.raw")" \
+	"$(sha256sum <"$W/out-repro2/repro.raw")"
 
 # ---- refused before the first write ------------------------------------------
 refused() { # WHAT RECIPE NEEDLE
