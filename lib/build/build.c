@@ -160,16 +160,7 @@ static int step_files(struct build *b, struct ib_plan_part *pp, struct ib_error 
 	const struct ib_fs_ops *o = ib_fs_ops_of(pp->fs);
 	assert(o); /* the planner refuses files: where no filesystem is */
 	struct fill f = {.ops = o->vol_mount && mount_backend(b) ? o->vol_mount : o->vol_lib, .pp = pp, .err = err};
-	struct ib_vol_target t = {
-		.image = p->work_image,
-		.offset = pp->offset,
-		.size = pp->size,
-		.sector_size = p->sector_size,
-		.work_dir = p->work_dir,
-		.number = pp->number,
-		.table = p->table,
-		.undo = &b->undo,
-	};
+	struct ib_vol_target t = ib_build_part_target(p, pp, &b->undo);
 	int r = b->ov && !o->fills_any_image ? ib_overlay_via_copy(p, &t, fill_volume, &f, err) : fill_volume(&t, &f);
 	/* The sources were not changed or swapped while they were copied. */
 	if (r == 0 && ib_srctree_check_unchanged(pp->trees, pp->spec->nfiles, err) < 0)

@@ -31,7 +31,7 @@
 #include "windows/bcd.h"
 #include "windows/wim.h"
 
-static struct ib_vol_target part_target(const struct ib_plan *p, const struct ib_plan_part *pp, struct ib_undo *undo)
+struct ib_vol_target ib_build_part_target(const struct ib_plan *p, const struct ib_plan_part *pp, struct ib_undo *undo)
 {
 	return (struct ib_vol_target){
 		.image = p->work_image,
@@ -75,7 +75,7 @@ int ib_build_install(struct ib_plan *p, struct ib_plan_part *pp, struct ib_undo 
 		     const struct ib_build_step_info *si, struct ib_error *err)
 {
 	struct ib_install_plan *ip = pp->install;
-	struct ib_vol_target t = part_target(p, pp, undo);
+	struct ib_vol_target t = ib_build_part_target(p, pp, undo);
 	struct apply_progress ap = {.progress = si->progress, .step = si->step, .nsteps = si->nsteps, .title = si->title};
 	struct ib_wim_progress wp = {.fn = on_apply, .ctx = &ap};
 	double t0 = ib_now();
@@ -169,7 +169,7 @@ static int stage(const struct ib_plan *p, struct ib_plan_part *pp, struct ib_und
 		 unsigned *nfiles, struct ib_error *err)
 {
 	const struct ib_install_plan *ip = pp->install;
-	struct ib_vol_target t = part_target(p, pp, undo);
+	struct ib_vol_target t = ib_build_part_target(p, pp, undo);
 	struct ib_ntfs_files *f = NULL;
 	if (ib_ntfs_files_open(&t, true, NULL, &f, err) < 0)
 		return -1;
@@ -293,7 +293,7 @@ int ib_build_boot(struct ib_plan *p, struct ib_plan_part *pp, struct ib_undo *un
 		for (size_t i = 0; i < tree.n; i++)
 			tree.v[i].mtime = (struct timespec){.tv_sec = (time_t)p->epoch};
 	const struct ib_fs_ops *o = ib_fs_ops_of(ip->esp->fs);
-	struct ib_vol_target et = part_target(p, ip->esp, undo);
+	struct ib_vol_target et = ib_build_part_target(p, ip->esp, undo);
 	struct ib_vol *v = NULL;
 	int r = o->vol_lib->open(&v, &et, err);
 	if (r == 0) {

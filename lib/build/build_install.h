@@ -6,6 +6,7 @@
 #include "core/progress.h"
 #include "core/undo.h"
 #include "plan/plan.h"
+#include "vol/vol.h"
 
 /* Where a step is, for the events it sends while it runs. */
 struct ib_build_step_info {
@@ -13,6 +14,9 @@ struct ib_build_step_info {
 	unsigned step, nsteps;
 	const char *title;
 };
+
+/* Where a partition of the work image is, for the volume code. */
+struct ib_vol_target ib_build_part_target(const struct ib_plan *p, const struct ib_plan_part *pp, struct ib_undo *undo);
 
 /* INSTALL: apply pp->install's image onto pp's new NTFS and verify it;
  * progress events (bytes and files) while applying, an INFO line after. */

@@ -23,18 +23,19 @@ int ib_ntfs_windows_name(ntfs_volume *vol, const char *name, ntfschar **uname)
 	return len;
 }
 
-int ib_ntfs_set_change_time(ntfs_inode *ni, const struct timespec *ts)
+/* Set t into the $FILE_NAMEs of the record (all four times, or only the
+ * change time), and mark the inode so closing it copies its times into
+ * the parents' index entries. */
+static int set_name_times(ntfs_inode *ni, ntfs_time t, bool change_only)
 {
-	ntfs_time t = timespec2ntfs(*ts);
-	ni->last_mft_change_time = t;
-	/* The record's own $FILE_NAMEs here; closing the inode copies its
-	 * times into the parents' index entries. */
 	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
 	if (!ctx)
 		return -1;
 	while (!ntfs_attr_lookup(AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0, NULL, 0, ctx)) {
 		FILE_NAME_ATTR *fn = (FILE_NAME_ATTR *)((u8 *)ctx->attr + le16_to_cpu(ctx->attr->value_offset));
 		fn->last_mft_change_time = t;
+		if (!change_only)
+			fn->creation_time = fn->last_data_change_time = fn->last_access_time = t;
 		ntfs_inode_mark_dirty(ctx->ntfs_ino);
 	}
 	int e = errno;
@@ -46,6 +47,13 @@ int ib_ntfs_set_change_time(ntfs_inode *ni, const struct timespec *ts)
 	NInoSetDirty(ni);
 	NInoFileNameSetDirty(ni);
 	return 0;
+}
+
+int ib_ntfs_set_change_time(ntfs_inode *ni, const struct timespec *ts)
+{
+	ntfs_time t = timespec2ntfs(*ts);
+	ni->last_mft_change_time = t;
+	return set_name_times(ni, t, true);
 }
 
 struct fn_val {
@@ -118,25 +126,5 @@ int ib_ntfs_set_times(ntfs_inode *ni, const struct timespec *ts)
 	ni->last_data_change_time = t;
 	ni->last_mft_change_time = t;
 	ni->last_access_time = t;
-
-	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
-	if (!ctx)
-		return -1;
-	while (!ntfs_attr_lookup(AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0, NULL, 0, ctx)) {
-		FILE_NAME_ATTR *fn = (FILE_NAME_ATTR *)((u8 *)ctx->attr + le16_to_cpu(ctx->attr->value_offset));
-		fn->creation_time = t;
-		fn->last_data_change_time = t;
-		fn->last_mft_change_time = t;
-		fn->last_access_time = t;
-		ntfs_inode_mark_dirty(ctx->ntfs_ino);
-	}
-	int e = errno;
-	ntfs_attr_put_search_ctx(ctx);
-	if (e != ENOENT) {
-		errno = e;
-		return -1;
-	}
-	NInoSetDirty(ni);
-	NInoFileNameSetDirty(ni);
-	return 0;
+	return set_name_times(ni, t, false);
 }

@@ -140,34 +140,9 @@ os.link(os.path.join(tree, S + "hardlinked.dll"), os.path.join(sxs, "hardlinked.
 PYEOF
 }
 
-# SOFTWARE's CurrentVersion for one edition (as hives_set_win10_build, which
-# wimlib reads: CurrentBuild, EditionID, ProductName, the version numbers).
+# SOFTWARE's CurrentVersion for one edition of build 19045 (lib.sh).
 _media_set_edition() { # SOFTWARE_HIVE EDITIONID PRODUCTNAME
-	hivexsh -w "$1" >/dev/null <<HIVE || die "make_install_media: hivexsh cannot set the edition in $1"
-cd \Microsoft\Windows NT\CurrentVersion
-setval 10
-CurrentVersion
-string:6.3
-CurrentMajorVersionNumber
-dword:10
-CurrentMinorVersionNumber
-dword:0
-CurrentBuildNumber
-string:19045
-CurrentBuild
-string:19045
-UBR
-dword:0x00000cb5
-ProductName
-string:$3
-InstallationType
-string:Client
-EditionID
-string:$2
-SystemRoot
-string:C:\WINDOWS
-commit
-HIVE
+	hives_set_win10_build "$1" 19045 "$2" "$3"
 }
 
 # What a real SYSTEM hive tells wimlib besides the version: the update

@@ -943,10 +943,11 @@ stage_hive_sets() {
 # SOFTWARE's CurrentVersion of a Windows 10 Pro of this build (hivexsh's
 # setval replaces every value of the key: all of them). Windows keeps the
 # build twice, CurrentBuildNumber and CurrentBuild; wimlib reads the second.
-hives_set_win10_build() { # SOFTWARE_HIVE BUILD
-	hivexsh -w "$1" >/dev/null <<HIVE || die "hivexsh"
+# EDITION and PRODUCT default to Professional, "Windows 10 Pro".
+hives_set_win10_build() { # SOFTWARE_HIVE BUILD [EDITION PRODUCT]
+	hivexsh -w "$1" >/dev/null <<HIVE || die "hivexsh cannot set the version in $1"
 cd \Microsoft\Windows NT\CurrentVersion
-setval 9
+setval 10
 CurrentVersion
 string:6.3
 CurrentMajorVersionNumber
@@ -957,12 +958,14 @@ CurrentBuildNumber
 string:$2
 CurrentBuild
 string:$2
+UBR
+dword:0x00000cb5
 ProductName
-string:Windows 10 Pro
+string:${4:-Windows 10 Pro}
 InstallationType
 string:Client
 EditionID
-string:Professional
+string:${3:-Professional}
 SystemRoot
 string:C:\WINDOWS
 commit

@@ -16,7 +16,9 @@
 #  - unattend.xml is at Windows\Panther; a boot-critical driver is bound;
 #  - `imgbuild inspect` reports the image's edition and build;
 #  - --json reports the apply's progress in bytes and files;
-#  - a reproducible recipe built twice gives the same image;
+#  - a reproducible recipe built twice gives the same image; an arm64 image
+#    gets \EFI\Boot\bootaa64.efi; SIGINT while applying is exit 130 with
+#    nothing left;
 #  - bad input is exit 2 before the first write, with nothing left: a wrong
 #    index or edition (the valid ones listed), a corrupt WIM, a partition
 #    too small, an ESP that is not FAT32, an MBR disk, an unattend that is
@@ -193,6 +195,49 @@ done
 assert_eq "reproducible install: the same image twice" "$(sha256sum <"$W/out-repro1/repro.raw")" \
 	"$(sha256sum <"$W/out-repro2/repro.raw")"
 
+# ---- an arm64 image: its own fallback boot file ------------------------------
+make_install_media "$T/arm" arm64
+chmod -R a+rX "$T/arm"
+recipe arm "$T/arm/install.esd"
+ib_build "$W/arm.yml" "$W/out-arm"
+if expect_build_rc 0; then
+	esp_off=$(($(sgdisk -i 1 "$W/out-arm/arm.raw" | awk '/First sector/ {print $3}') * 512))
+	MTOOLS_SKIP_CHECK=1 mcopy -n -i "$W/out-arm/arm.raw@@$esp_off" ::/EFI/Boot/bootaa64.efi "$T/bootaa64.efi" ||
+		fail "arm64: no \\EFI\\Boot\\bootaa64.efi"
+	cmp -s "$T/bootaa64.efi" "$T/arm/tree/Windows/Boot/EFI/bootmgfw.efi" || fail "arm64: bootaa64.efi is not bootmgfw.efi"
+fi
+
+# ---- SIGINT while the image is applied ----------------------------------------
+log "SIGINT while applying"
+rm -rf "$T/big"
+cp -a "$M/tree" "$T/big"
+"$PY" -c 'import os,random,sys; r=random.Random(5); [open(os.path.join(sys.argv[1], "p%02d.bin" % i), "wb").write(r.randbytes(16 << 20)) for i in range(24)]' "$T/big/Windows"
+wimlib-imagex capture "$T/big" "$W/big.wim" "Windows 10 Pro" --compress=none >/dev/null 2>&1 || die "capture big"
+rm -rf "$T/big"
+chown "$NOBODY:$NOBODY" "$W/big.wim"
+recipe big "$W/big.wim" "" "" gpt fat32 2GiB
+set -m
+"${UNPRIV[@]}" "$IMGBUILD" build "$W/big.yml" -o "$W/out-big" --json >"$T/big.json" 2>"$T/big.err" &
+pid=$!
+set +m
+BGPIDS+=("$pid")
+for _ in $(seq 1 600); do
+	grep -q '"phase":"data"' "$T/big.json" 2>/dev/null && break
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.02
+done
+kill -INT "$pid" 2>/dev/null
+wait "$pid"
+rc=$?
+if grep -q '"phase":"data"' "$T/big.json"; then
+	assert_eq "SIGINT while applying: exit" 130 "$rc"
+	assert_contains "SIGINT while applying: said" "interrupted" "$T/big.err"
+else
+	fail "the apply never reported progress (exit $rc): $(head -c 300 "$T/big.err")"
+fi
+assert_dir_holds "$W/out-big"
+assert_no_leftovers "$W/out-big"
+
 # ---- refused before the first write ------------------------------------------
 refused() { # WHAT RECIPE NEEDLE
 	ib_build "$W/$2.yml" "$W/out-$2"
@@ -235,8 +280,6 @@ printf '<unattend xmlns="urn:schemas-microsoft-com:unattend">\n<settings pass="s
 chown "$NOBODY:$NOBODY" "$W/bad.xml"
 recipe badxml "$M/lzx.wim" 1 "        unattend: bad.xml"
 refused "an unattend that is no XML" badxml "bad.xml:4: unattend: not well-formed XML"
-make_install_media "$T/arm" arm64
-chmod -R a+rX "$T/arm"
 recipe armdrv "$T/arm/lzx.wim" 1 "        drivers: [ drivers/viostor ]"
 refused "an amd64 driver for an arm64 image" armdrv "does not fit the image to install (arm64"
 
