@@ -88,7 +88,7 @@ int ib_build_install(struct ib_plan *p, struct ib_plan_part *pp, struct ib_undo 
 	double t2 = ib_now();
 	char sz[32];
 	_cleanup_free_ char *msg = ib_xasprintf(
-		"applied image %u in %.1f s (%.0f MB/s of expanded data); verified %" PRIu64 " files and %" PRIu64
+		"applied image %u in %.2f s (%.0f MB/s of expanded data); verified %" PRIu64 " files and %" PRIu64
 		" directories, %" PRIu64 " streams (%s, SHA-1 each), %" PRIu64 " reparse points, %" PRIu64
 		" short names, %" PRIu64 " extra hard links in %.1f s",
 		ip->image->index, t1 - t0, t1 > t0 ? (double)v.bytes / 1e6 / (t1 - t0) : 0.0, v.files, v.dirs, v.streams,

@@ -305,11 +305,19 @@ static char *install_title(const struct ib_plan_part *pp)
 			    part_label(pp));
 }
 
+/* Whether a windows: section asks for more than install: does. */
+static bool win_has_work(const struct ib_win_spec *w)
+{
+	return w->n_drivers || w->n_guest_tools || w->n_first_boot || w->n_registry || w->unattend || w->diagnose;
+}
+
 static void add_content_steps(struct ib_plan *p, struct ib_plan_part *pp)
 {
 	if (pp->nfiles + pp->ndirs > 0)
 		add_step(p, IB_STEP_FILES, pp, NULL, NULL, content_title(p, pp, IB_STEP_FILES));
-	if (pp->win)
+	/* An install alone needs no injector run (its BOOT step checks what
+	 * booting needs). */
+	if (pp->win && (!pp->install || win_has_work(pp->win)))
 		add_step(p, IB_STEP_WINDOWS, pp, NULL, NULL, content_title(p, pp, IB_STEP_WINDOWS));
 }
 

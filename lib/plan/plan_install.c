@@ -43,10 +43,14 @@ static struct ib_plan_part *find_esp(struct ib_plan *p)
 
 /* The Windows partition must hold the image's files, NTFS's own records
  * and slack, and leave a margin free for Windows' first boot. */
-static uint64_t windows_need(const struct ib_wim_image *im, uint64_t cluster)
+static uint64_t windows_need(const struct ib_wim_image *im, uint64_t cluster, uint64_t part)
 {
 	uint64_t files = im->files + im->dirs;
-	uint64_t ntfs = files * 1024 + im->files * (cluster / 2) + (80ull << 20); /* MFT records, slack, $LogFile and metadata */
+	/* MFT records, the half-used last clusters, and what mkntfs takes
+	 * ($LogFile grows with the volume to 64 MiB; measured: 2.5 MB of
+	 * 64 MiB, 5.6 MB of 1 GiB, 65 MB of 16 GiB). */
+	uint64_t log = part / 200 < (64ull << 20) ? part / 200 : (64ull << 20);
+	uint64_t ntfs = files * 1024 + im->files * (cluster / 2) + (4ull << 20) + log;
 	uint64_t margin = im->bytes / 100 * IB_INSTALL_MARGIN_PERCENT;
 	if (margin < IB_INSTALL_MARGIN_MIN)
 		margin = IB_INSTALL_MARGIN_MIN;
@@ -150,7 +154,7 @@ int ib_plan_install(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags 
 	}
 	if (check_files(ip, &in->loc, d) < 0)
 		return -1;
-	ip->need_bytes = windows_need(im, pp->cluster_size ? pp->cluster_size : 4096);
+	ip->need_bytes = windows_need(im, pp->cluster_size ? pp->cluster_size : 4096, pp->size);
 	if (pp->size < ip->need_bytes) {
 		char a[32], b[32], c[32];
 		ib_diag_add(d, IB_SEV_ERROR, &pp->spec->size_loc, "make the partition larger, or use size: rest on a larger disk",

@@ -25,7 +25,7 @@ struct ib_install_plan {
 
 /* The smallest free space left on the Windows partition after the image's
  * files and NTFS's own (docs/windows-install.md, "Sizes"). */
-#define IB_INSTALL_MARGIN_MIN (256ull << 20)
+#define IB_INSTALL_MARGIN_MIN (32ull << 20)
 #define IB_INSTALL_MARGIN_PERCENT 10
 
 /* 0, or -1 with diags at the recipe's nodes. Sets pp->install. */

@@ -430,9 +430,53 @@ struct verify_ctx {
 	struct ib_error *err;
 	uint8_t *buf;
 	size_t bufsz;
-	IB_VEC(uint64_t) groups; /* hard link groups seen: group id, then MFT number */
+	/* Hard link groups seen: group id -> MFT number (open addressing;
+	 * Windows has tens of thousands of hard-linked files in WinSxS). */
+	uint64_t *gkey, *gval;
+	size_t gcap, gn;
 	bool failed;             /* err says why */
 };
+
+static size_t group_slot(const struct verify_ctx *c, uint64_t id)
+{
+	size_t i = (size_t)(id * 0x9E3779B97F4A7C15ull) & (c->gcap - 1);
+	while (c->gkey[i] && c->gkey[i] != id)
+		i = (i + 1) & (c->gcap - 1);
+	return i;
+}
+
+static bool group_has(const struct verify_ctx *c, uint64_t id)
+{
+	return c->gcap && c->gkey[group_slot(c, id)] == id;
+}
+
+/* The MFT number recorded for group id; mft is recorded when it is new.
+ * Ids are never 0 (wimlib's id of files with one name). */
+static uint64_t *group_find(struct verify_ctx *c, uint64_t id, uint64_t mft)
+{
+	if (2 * (c->gn + 1) > c->gcap) {
+		size_t ocap = c->gcap;
+		uint64_t *ok = c->gkey, *ov = c->gval;
+		c->gcap = ocap ? 2 * ocap : 1024;
+		c->gkey = ib_xcalloc(c->gcap, sizeof(*c->gkey));
+		c->gval = ib_xcalloc(c->gcap, sizeof(*c->gval));
+		for (size_t i = 0; i < ocap; i++)
+			if (ok[i]) {
+				size_t j = group_slot(c, ok[i]);
+				c->gkey[j] = ok[i];
+				c->gval[j] = ov[i];
+			}
+		free(ok);
+		free(ov);
+	}
+	size_t i = group_slot(c, id);
+	if (!c->gkey[i]) {
+		c->gkey[i] = id;
+		c->gval[i] = mft;
+		c->gn++;
+	}
+	return &c->gval[i];
+}
 
 static int vfail(struct verify_ctx *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int vfail(struct verify_ctx *c, const char *path, const char *fmt, ...)
@@ -528,8 +572,11 @@ static int verify_cb(const struct wimlib_dir_entry *d, void *arg)
 		c->v->reparse++;
 	}
 	/* Data: the unnamed stream of a file that is no reparse point, and
-	 * every named stream. */
-	for (uint32_t i = 0; r == 0 && i <= d->num_named_streams; i++) {
+	 * every named stream; once per hard link group. */
+	bool again = d->num_links > 1 && group_has(c, d->hard_link_group_id);
+	if (again)
+		c->v->links++;
+	for (uint32_t i = 0; r == 0 && !again && i <= d->num_named_streams; i++) {
 		const struct wimlib_stream_entry *s = &d->streams[i];
 		if (!s->stream_name && (dir || reparse))
 			continue;
@@ -560,21 +607,9 @@ static int verify_cb(const struct wimlib_dir_entry *d, void *arg)
 	}
 	if (r == 0 && d->num_links > 1) {
 		/* Every name of a hard link group is the same MFT record. */
-		uint64_t mft = MREF(ni->mft_no);
-		bool seen = false;
-		for (size_t i = 0; i + 1 < c->groups.n; i += 2)
-			if (c->groups.v[i] == d->hard_link_group_id) {
-				seen = true;
-				if (c->groups.v[i + 1] != mft)
-					r = vfail(c, path, "should be a hard link of MFT record %" PRIu64 ", is record %" PRIu64,
-						  c->groups.v[i + 1], mft);
-			}
-		if (!seen) {
-			IB_VEC_PUSH(c->groups, d->hard_link_group_id);
-			IB_VEC_PUSH(c->groups, mft);
-		} else {
-			c->v->links++;
-		}
+		uint64_t mft = MREF(ni->mft_no), *seen = group_find(c, d->hard_link_group_id, mft);
+		if (*seen != mft)
+			r = vfail(c, path, "should be a hard link of MFT record %" PRIu64 ", is record %" PRIu64, *seen, mft);
 	}
 	if (dir)
 		c->v->dirs++;
@@ -604,7 +639,8 @@ int ib_wim_verify_ntfs(struct ib_wim *m, unsigned index, const struct ib_vol_tar
 	else
 		msgs_last();
 	free(c.buf);
-	free(c.groups.v);
+	free(c.gkey);
+	free(c.gval);
 	if (ntfs_umount(vol, false) < 0 && r == 0)
 		r = ib_fail_errno(err, -errno, "verify: cannot close the volume");
 	return r;

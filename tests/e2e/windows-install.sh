@@ -270,7 +270,7 @@ if expect_build_rc 2; then
 	assert_dir_holds "$W/out-baddata"
 	assert_no_leftovers "$W/out-baddata"
 fi
-recipe small "$M/lzx.wim" 1 "" gpt fat32 400MiB
+recipe small "$M/lzx.wim" 1 "" gpt fat32 150MiB
 refused "a partition too small" small "needs"
 recipe espfat16 "$M/lzx.wim" 1 "" gpt fat16
 refused "an ESP that is FAT16" espfat16 "must be FAT32"
