@@ -102,7 +102,8 @@ done
 
 # ---- one build, checked in depth ---------------------------------------------
 recipe full "$M/media.iso" "Windows 10 Pro" "        unattend: unattend.xml
-        drivers: [ { path: drivers/viostor, boot_critical: true } ]"
+        drivers: [ { path: drivers/viostor, boot_critical: true } ]
+        first_boot: [ 'echo installed > C:\\installed.txt' ]"
 ib_build "$W/full.yml" "$W/out-full"
 if expect_build_rc 0; then
 	IMG=$W/out-full/full.raw
@@ -165,6 +166,10 @@ print(uuid.UUID(bytes_le=b[32:48]), uuid.UUID(bytes_le=b[56:72]))'
 	[ -s "$T/differ.txt" ] && fail "files differ from the image: $(head -5 "$T/differ.txt")"
 	cmp -s "$W/unattend.xml" "$T/mnt/Windows/Panther/unattend.xml" || fail "unattend.xml is not at Windows\\Panther"
 	check_ntfs_features "the applied volume" "$T/mnt" "$M/ntfs-features.txt"
+	# The image is generalized (Setup runs at its first boot): first_boot
+	# goes through SetupComplete.cmd.
+	grep -q "imgbuild" "$T/mnt/Windows/Setup/Scripts/SetupComplete.cmd" 2>/dev/null ||
+		fail "no SetupComplete.cmd calling imgbuild's first-boot runner"
 	cp "$T/mnt/Windows/System32/config/SYSTEM" "$T/SYSTEM"
 	unmount "$T/mnt"
 	assert_eq "viostor Start (boot-critical)" "dword:0" \
