@@ -126,30 +126,6 @@ static int copy_out(struct ib_ntfs_files *f, const char *src, const char *dst, u
 	return r;
 }
 
-/* The PE machine of a host file: 0 when it is no PE image. */
-static uint16_t pe_machine(const char *path)
-{
-	uint8_t h[64], pe[6];
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || ib_pread_all(fd, h, sizeof h, 0) < 0 || h[0] != 'M' || h[1] != 'Z')
-		return 0;
-	uint32_t off = (uint32_t)h[0x3C] | (uint32_t)h[0x3D] << 8 | (uint32_t)h[0x3E] << 16 | (uint32_t)h[0x3F] << 24;
-	if (ib_pread_all(fd, pe, sizeof pe, off) < 0 || memcmp(pe, "PE\0\0", 4))
-		return 0;
-	return (uint16_t)(pe[4] | pe[5] << 8);
-}
-
-static const char *machine_name(uint16_t m)
-{
-	switch (m) {
-	case 0x8664: return "amd64";
-	case 0xAA64: return "arm64";
-	case 0x014C: return "x86";
-	case 0x01C4: return "arm";
-	default: return "not a PE image, or an unknown machine";
-	}
-}
-
 /* "Windows 10" as bcdboot names the loader (Windows 11 is 10.0 too). */
 static char *os_description(const struct ib_wim_image *im)
 {
@@ -199,12 +175,12 @@ static int stage(const struct ib_plan *p, struct ib_plan_part *pp, struct ib_und
 	/* The boot manager must be for the image's architecture: the firmware
 	 * loads \EFI\Boot\<arch>.efi by that name. */
 	_cleanup_free_ char *mgr = ib_xasprintf("%s/bootmgfw.efi", boot);
-	uint16_t m = pe_machine(mgr);
+	uint16_t m = ib_pe_machine_file(mgr);
 	if (m != ip->machine)
 		return ib_fail(err, IB_EXIT_INPUT,
 			       "%s image %u says it is %s, but its Windows\\Boot\\EFI\\bootmgfw.efi is %s (PE machine "
 			       "0x%04x): it cannot be the ESP's %s",
-			       ip->wim->shown, ip->image->index, ip->image->arch, machine_name(m), m, ip->efi_name);
+			       ip->wim->shown, ip->image->index, ip->image->arch, ib_pe_machine_name(m), m, ip->efi_name);
 	return 0;
 }
 

@@ -154,6 +154,23 @@ int ib_plan_install(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags 
 	}
 	if (check_files(ip, &in->loc, d) < 0)
 		return -1;
+	/* The boot manager the ESP will boot (as \EFI\Boot\<fallback>) and the
+	 * loader must be for the image's architecture. */
+	static const char *const pe_files[] = {"Windows/Boot/EFI/bootmgfw.efi", "Windows/System32/winload.efi"};
+	for (size_t i = 0; i < IB_ARRAY_SIZE(pe_files); i++) {
+		uint16_t mach = 0;
+		if (ib_wim_pe_machine_of(ip->wim, im->index, pe_files[i], &mach, &err) < 0) {
+			diag_err(d, &in->loc, &err);
+			return -1;
+		}
+		if (mach != ip->machine) {
+			ib_diag_add(d, IB_SEV_ERROR, in->index ? &in->index_loc : &in->loc, NULL,
+				    "%s image %u says it is %s, but its %s is %s (PE machine 0x%04x): it cannot boot as %s",
+				    ip->wim->shown, im->index, im->arch, pe_files[i], ib_pe_machine_name(mach), mach,
+				    ip->efi_name);
+			return -1;
+		}
+	}
 	ip->need_bytes = windows_need(im, pp->cluster_size ? pp->cluster_size : 4096, pp->size);
 	if (pp->size < ip->need_bytes) {
 		char a[32], b[32], c[32];

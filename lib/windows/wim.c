@@ -70,6 +70,29 @@ uint16_t ib_wim_pe_machine(int arch_id)
 	}
 }
 
+uint16_t ib_pe_machine_file(const char *path)
+{
+	uint8_t h[64], pe[6];
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || ib_pread_all(fd, h, sizeof h, 0) < 0 || h[0] != 'M' || h[1] != 'Z')
+		return 0;
+	uint32_t off = (uint32_t)h[0x3C] | (uint32_t)h[0x3D] << 8 | (uint32_t)h[0x3E] << 16 | (uint32_t)h[0x3F] << 24;
+	if (ib_pread_all(fd, pe, sizeof pe, off) < 0 || memcmp(pe, "PE\0\0", 4))
+		return 0;
+	return (uint16_t)(pe[4] | pe[5] << 8);
+}
+
+const char *ib_pe_machine_name(uint16_t m)
+{
+	switch (m) {
+	case 0x8664: return "amd64";
+	case 0xAA64: return "arm64";
+	case 0x014C: return "x86";
+	case 0x01C4: return "arm";
+	default: return "not a PE image, or an unknown machine";
+	}
+}
+
 void ib_wim_close(struct ib_wim *w);
 
 static bool install_member(const char *name)
@@ -339,6 +362,32 @@ int ib_wim_tree_bytes(struct ib_wim *m, unsigned index, const char *dir, uint64_
 		return wim_fail(err, IB_EXIT_INPUT, ret, "%s: cannot read the image's files: %s%s%s%s", m->shown);
 	msgs_last();
 	return 0;
+}
+
+int ib_wim_pe_machine_of(struct ib_wim *m, unsigned index, const char *path, uint16_t *machine,
+			 struct ib_error *err)
+{
+	*machine = 0;
+	const char *t = getenv("TMPDIR");
+	_cleanup_free_ char *dir = ib_xasprintf("%s/imgbuild-pe.XXXXXX", t && *t ? t : "/tmp");
+	if (!mkdtemp(dir))
+		return ib_fail_errno(err, -errno, "cannot create a temporary folder in %s", t && *t ? t : "/tmp");
+	_cleanup_free_ char *p = wim_path(path);
+	const wimlib_tchar *paths[] = {p};
+	msgs_begin();
+	int ret = wimlib_extract_paths(m->wim, (int)index, dir, paths, 1,
+				      WIMLIB_EXTRACT_FLAG_NO_PRESERVE_DIR_STRUCTURE | WIMLIB_EXTRACT_FLAG_NO_ACLS);
+	int r = 0;
+	if (ret) {
+		r = wim_fail(err, IB_EXIT_INPUT, ret, "%s: cannot read the image's files: %s%s%s%s", m->shown);
+	} else {
+		msgs_last();
+		const char *base = strrchr(p, '/');
+		_cleanup_free_ char *f = ib_path_join(dir, base ? base + 1 : p);
+		*machine = ib_pe_machine_file(f);
+	}
+	ib_rm_rf(dir);
+	return r;
 }
 
 /* ---- apply ---- */
@@ -646,6 +695,46 @@ int ib_wim_verify_ntfs(struct ib_wim *m, unsigned index, const struct ib_vol_tar
 	return r;
 }
 
+#else /* !IB_HAVE_WIMLIB: ib_wim_open already refused (exit 3), so these are never reached */
+
+static int no_wimlib(struct ib_error *err)
+{
+	return ib_fail(err, IB_EXIT_ENV, "imgbuild was built without wimlib (install libwim-dev and rebuild)");
+}
+
+int ib_wim_stat(struct ib_wim *m, unsigned index, const char *path, uint64_t *size, bool *is_dir,
+		struct ib_error *err)
+{
+	(void)m, (void)index, (void)path, (void)size, (void)is_dir;
+	return no_wimlib(err);
+}
+
+int ib_wim_tree_bytes(struct ib_wim *m, unsigned index, const char *dir, uint64_t *bytes, struct ib_error *err)
+{
+	(void)m, (void)index, (void)dir, (void)bytes;
+	return no_wimlib(err);
+}
+
+int ib_wim_pe_machine_of(struct ib_wim *m, unsigned index, const char *path, uint16_t *machine,
+			 struct ib_error *err)
+{
+	(void)m, (void)index, (void)path, (void)machine;
+	return no_wimlib(err);
+}
+
+int ib_wim_apply_ntfs(struct ib_wim *m, unsigned index, const struct ib_vol_target *t,
+		      const struct ib_wim_progress *progress, struct ib_error *err)
+{
+	(void)m, (void)index, (void)t, (void)progress;
+	return no_wimlib(err);
+}
+
+int ib_wim_verify_ntfs(struct ib_wim *m, unsigned index, const struct ib_vol_target *t, struct ib_wim_verified *out,
+		       struct ib_error *err)
+{
+	(void)m, (void)index, (void)t, (void)out;
+	return no_wimlib(err);
+}
 #endif /* IB_HAVE_WIMLIB */
 
 void ib_wim_close(struct ib_wim *m)

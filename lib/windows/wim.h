@@ -56,6 +56,10 @@ int ib_wim_pick(const struct ib_wim *w, const char *want, const struct ib_wim_im
  * 0 when it is not there, -1 on a read error. path uses '/' or '\\'. */
 int ib_wim_stat(struct ib_wim *w, unsigned index, const char *path, uint64_t *size, bool *is_dir,
 		struct ib_error *err);
+/* The PE machine (0x8664 ...) of the file at path in image index, read
+ * from a copy wimlib extracts into a temporary folder in TMPDIR (removed
+ * before it returns); 0 when the file is no PE image. */
+int ib_wim_pe_machine_of(struct ib_wim *w, unsigned index, const char *path, uint16_t *machine, struct ib_error *err);
 /* The bytes of the files under dir (recursively) in image index. */
 int ib_wim_tree_bytes(struct ib_wim *w, unsigned index, const char *dir, uint64_t *bytes, struct ib_error *err);
 /* The boot file name a UEFI firmware looks for on this architecture
@@ -63,6 +67,10 @@ int ib_wim_tree_bytes(struct ib_wim *w, unsigned index, const char *dir, uint64_
 const char *ib_wim_efi_boot_name(int arch_id);
 /* The PE machine of that architecture (0x8664 ...), or 0. */
 uint16_t ib_wim_pe_machine(int arch_id);
+/* The COFF machine field of a host file's PE header; 0 when it is no PE. */
+uint16_t ib_pe_machine_file(const char *path);
+/* "amd64", "arm64", "x86", "arm", or words for another value. */
+const char *ib_pe_machine_name(uint16_t machine);
 
 struct ib_vol_target;
 struct ib_wim_progress {
