@@ -16,6 +16,8 @@
 #include "plan_windows.h"
 #include "output/targets.h"
 #include "windows/guesttools.h"
+#include "windows/detect.h"
+#include "windows/drivers.h"
 #include "windows/inf.h"
 #include "plan_install.h"
 #include "windows/inject.h"
@@ -325,6 +327,27 @@ int ib_plan_windows(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags 
 	}
 	spec->work_dir = p->work_dir;
 	pp->win = spec;
+	/* Installing: the virtio-win folders for the image's Windows must be
+	 * there now (the injector would find out only after the apply). */
+	if (pp->install) {
+		const struct ib_wim_image *im = pp->install->image;
+		enum ib_win_arch a = im->arch_id == IB_WIM_ARM64 ? IB_WIN_ARCH_ARM64
+				     : im->arch_id == IB_WIM_X86 ? IB_WIN_ARCH_X86
+								 : IB_WIN_ARCH_AMD64;
+		struct ib_win_detect det = {
+			.ver = {.major = im->major, .minor = im->minor, .build = im->build},
+			.arch = a,
+			.virtio_os = ib_winver_virtio_dir(im->major, im->minor, im->build, im->product_type >= 2, NULL),
+			.virtio_arch = ib_win_arch_virtio_dir(a),
+		};
+		struct ib_error err = {0};
+		if (ib_win_drivers_check(spec, &det, &err) < 0) {
+			ib_diag_add(d, IB_SEV_ERROR, err.loc.file ? &err.loc : &w->drivers_loc, NULL,
+				    "for image %u of %s: %s", im->index, pp->install->wim->shown, err.msg);
+			ib_error_clear(&err);
+			return -1;
+		}
+	}
 	return 0;
 }
 

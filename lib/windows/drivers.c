@@ -481,6 +481,28 @@ static int one_source(const struct ib_win_driver_spec *s, const struct ib_win_sp
 	return rc;
 }
 
+int ib_win_drivers_check(const struct ib_win_spec *spec, const struct ib_win_detect *d, struct ib_error *err)
+{
+	for (size_t i = 0; i < spec->n_drivers; i++) {
+		const struct ib_win_driver_spec *s = &spec->drivers[i];
+		_cleanup_free_ char *path = s->path[0] == '/' || !spec->base_dir ? ib_xstrdup(s->path)
+										 : ib_path_join(spec->base_dir, s->path);
+		struct stat st;
+		if (stat(path, &st) < 0 || (S_ISDIR(st.st_mode) && has_inf(path)))
+			continue; /* the planner checks paths and plain folders */
+		struct layout l = {0};
+		int rc = S_ISREG(st.st_mode) ? iso_layout(path, &l, err) : (tree_layout(path, &l), 0);
+		struct chosen ch = {0};
+		if (!rc && l.v.n)
+			rc = layout_choose(&l, s, path, d, &ch, err);
+		free(ch.list.v);
+		layout_free(&l);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
 int ib_win_drivers_sources(const struct ib_win_spec *spec, const struct ib_win_detect *d, const char *work_dir,
 			   struct ib_win_drvdirs *out, struct ib_error *err)
 {

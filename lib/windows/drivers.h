@@ -38,6 +38,11 @@ void ib_win_drvdirs_free(struct ib_win_drvdirs *l);
  * path, a folder with neither .inf files nor a virtio-win layout, a selected
  * driver that does not exist or has no folder for the detected Windows and
  * architecture (the message lists what exists), an unreadable ISO. */
+/* The same choice for the virtio-win trees and ISOs of spec, read-only
+ * (an ISO's listing only): for a Windows known before it is on a volume
+ * (an image to install). Only d->ver, d->virtio_os and d->virtio_arch are
+ * read. */
+int ib_win_drivers_check(const struct ib_win_spec *spec, const struct ib_win_detect *d, struct ib_error *err);
 int ib_win_drivers_sources(const struct ib_win_spec *spec, const struct ib_win_detect *d, const char *work_dir,
 			   struct ib_win_drvdirs *out, struct ib_error *err);
 

@@ -22,7 +22,8 @@
 #  - bad input is exit 2 before the first write, with nothing left: a wrong
 #    index or edition (the valid ones listed), a corrupt WIM, a partition
 #    too small, an ESP that is not FAT32, an MBR disk, an unattend that is
-#    no XML, a driver for another architecture, an image whose boot
+#    no XML, a driver (a folder, a virtio-win tree) for another
+#    architecture, an image whose boot
 #    manager is for another architecture than its XML says.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -85,6 +86,8 @@ cat >"$W/unattend.xml" <<'XML'
 </unattend>
 XML
 make_driver "$W/drivers/viostor" viostor viostor-built-2k12r2-amd64.inf
+# A virtio-win tree with viostor for Windows 10 on amd64 only.
+make_driver "$W/virtio-win/viostor/w10/amd64" viostor viostor-built-2k12r2-amd64.inf
 chown -R "$NOBODY:$NOBODY" "$W"
 
 # ---- every media form ---------------------------------------------------------
@@ -286,6 +289,11 @@ recipe badxml "$M/lzx.wim" 1 "        unattend: bad.xml"
 refused "an unattend that is no XML" badxml "bad.xml:4: unattend: not well-formed XML"
 recipe armdrv "$T/arm/lzx.wim" 1 "        drivers: [ drivers/viostor ]"
 refused "an amd64 driver for an arm64 image" armdrv "does not fit the image to install (arm64"
+recipe armtree "$T/arm/lzx.wim" 1 "        drivers: [ { path: virtio-win, select: [viostor] } ]"
+refused "a virtio-win tree without the arm64 folder" armtree 'driver viostor has no w10\ARM64 folder'
+recipe amdtree "$M/lzx.wim" 1 "        drivers: [ { path: virtio-win, select: [viostor] } ]"
+ib_build "$W/amdtree.yml" "$W/out-amdtree"
+expect_build_rc 0
 
 log "a boot manager for another architecture than the image"
 rm -rf "$T/mixed"
