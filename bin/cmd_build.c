@@ -45,8 +45,9 @@ static const char usage_build[] =
 	"when the recipe has `reproducible: { epoch, seed }` or SOURCE_DATE_EPOCH is set\n"
 	"(it overrides the recipe's epoch; without reproducible: the seed is empty and\n"
 	"the identifiers derive from the recipe name). Every time in the image is the\n"
-	"epoch; every GUID, serial and signature derives from the seed. See\n"
-	"docs/recipe.md, \"Reproducible builds\".\n";
+	"epoch (files applied from install media keep the image's own times); every\n"
+	"GUID, serial and signature derives from the seed. See docs/recipe.md,\n"
+	"\"Reproducible builds\".\n";
 
 /* Progress: terminal lines with ✓/✗, plain lines, or JSON lines. */
 struct reporter {
