@@ -77,12 +77,13 @@ static int check_files(struct ib_install_plan *ip, const struct ib_loc *at, stru
 	 * the fallback boot file, and the store (the template and room to grow). */
 	uint64_t efi = 0, tmpl = 0;
 	for (size_t i = 0; i < IB_ARRAY_SIZE(ib_install_boot_dirs); i++) {
-		uint64_t b = 0;
-		if (ib_wim_tree_bytes(ip->wim, ip->image->index, ib_install_boot_dirs[i], &b, &err) < 0) {
+		uint64_t b = 0, n = 0;
+		if (ib_wim_tree_bytes(ip->wim, ip->image->index, ib_install_boot_dirs[i], &b, &n, &err) < 0) {
 			diag_err(d, at, &err);
 			return -1;
 		}
 		ip->boot_bytes += b;
+		ip->boot_entries += n;
 	}
 	if (ib_wim_stat(ip->wim, ip->image->index, "Windows/Boot/EFI/bootmgfw.efi", &efi, NULL, &err) < 0 ||
 	    ib_wim_stat(ip->wim, ip->image->index, "Windows/System32/config/BCD-Template", &tmpl, NULL, &err) < 0) {
@@ -94,10 +95,10 @@ static int check_files(struct ib_install_plan *ip, const struct ib_loc *at, stru
 }
 
 /* The ESP's space: what FAT32 leaves of the partition (reserved sectors,
- * two FATs of 4 bytes a cluster), less the files the recipe puts there,
- * each rounded to a cluster, with one more cluster a file for the boot
- * files (there are some tens of them). */
-static int check_esp(const struct ib_plan *p, struct ib_install_plan *ip, const struct ib_loc *at, struct ib_diags *d)
+ * two FATs of 4 bytes a cluster), less the files the recipe puts there and
+ * the boot files, each file and folder with a cluster more for its last
+ * cluster and its directory entries, and the EFI folders themselves. */
+static int check_esp(const struct ib_plan *p, struct ib_install_plan *ip, struct ib_diags *d)
 {
 	const struct ib_plan_part *e = ip->esp;
 	uint64_t c = e->cluster_size ? e->cluster_size : 4096;
@@ -105,7 +106,7 @@ static int check_esp(const struct ib_plan *p, struct ib_install_plan *ip, const 
 	uint64_t fat = 2 * ((clusters * 4 + p->sector_size - 1) / p->sector_size * p->sector_size);
 	uint64_t overhead = 32 * (uint64_t)p->sector_size + fat;
 	uint64_t usable = e->size > overhead ? e->size - overhead : 0;
-	uint64_t used = e->bytes + (e->nfiles + e->ndirs) * c + ip->boot_bytes + 64 * c;
+	uint64_t used = e->bytes + (e->nfiles + e->ndirs + ip->boot_entries + 8) * c + ip->boot_bytes;
 	if (used > usable) {
 		char a[32], b[32];
 		ib_diag_add(d, IB_SEV_ERROR, &e->spec->size_loc, "make the esp partition larger (260MiB is Windows' own)",
@@ -113,7 +114,6 @@ static int check_esp(const struct ib_plan *p, struct ib_install_plan *ip, const 
 			    "BCD store of %s image %u, and the recipe's files",
 			    e->number, ib_size_format(usable, a, sizeof a), ib_size_format(used, b, sizeof b),
 			    ip->wim->shown, ip->image->index);
-		(void)at;
 		return -1;
 	}
 	return 0;
@@ -185,7 +185,7 @@ int ib_plan_install(struct ib_plan *p, struct ib_plan_part *pp, struct ib_diags 
 	ip->esp = find_esp(p);
 	if (!ip->esp) /* the recipe check asks for one */
 		return -1;
-	if (check_esp(p, ip, &in->loc, d) < 0)
+	if (check_esp(p, ip, d) < 0)
 		return -1;
 	return 0;
 }

@@ -21,6 +21,7 @@ struct ib_install_plan {
 	struct ib_plan_part *esp;
 	uint64_t need_bytes;             /* what the Windows partition must hold, margin included */
 	uint64_t boot_bytes;             /* what the ESP receives */
+	uint64_t boot_entries;           /* its files and folders */
 };
 
 /* The smallest free space left on the Windows partition after the image's

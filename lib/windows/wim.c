@@ -344,20 +344,28 @@ int ib_wim_stat(struct ib_wim *m, unsigned index, const char *path, uint64_t *si
 	return 1;
 }
 
+struct tree_sum {
+	uint64_t bytes, entries;
+};
+
 static int bytes_cb(const struct wimlib_dir_entry *d, void *arg)
 {
-	uint64_t *b = arg;
+	struct tree_sum *t = arg;
 	if (!(d->attributes & WIMLIB_FILE_ATTRIBUTE_DIRECTORY))
-		*b += d->streams[0].resource.uncompressed_size;
+		t->bytes += d->streams[0].resource.uncompressed_size;
+	t->entries++;
 	return 0;
 }
 
-int ib_wim_tree_bytes(struct ib_wim *m, unsigned index, const char *dir, uint64_t *bytes, struct ib_error *err)
+int ib_wim_tree_bytes(struct ib_wim *m, unsigned index, const char *dir, uint64_t *bytes, uint64_t *entries,
+		      struct ib_error *err)
 {
-	*bytes = 0;
+	struct tree_sum t = {0};
 	_cleanup_free_ char *p = wim_path(dir);
 	msgs_begin();
-	int ret = wimlib_iterate_dir_tree(m->wim, (int)index, p, WIMLIB_ITERATE_DIR_TREE_FLAG_RECURSIVE, bytes_cb, bytes);
+	int ret = wimlib_iterate_dir_tree(m->wim, (int)index, p, WIMLIB_ITERATE_DIR_TREE_FLAG_RECURSIVE, bytes_cb, &t);
+	*bytes = t.bytes;
+	*entries = t.entries;
 	if (ret && ret != WIMLIB_ERR_PATH_DOES_NOT_EXIST)
 		return wim_fail(err, IB_EXIT_INPUT, ret, "%s: cannot read the image's files: %s%s%s%s", m->shown);
 	msgs_last();
@@ -709,9 +717,10 @@ int ib_wim_stat(struct ib_wim *m, unsigned index, const char *path, uint64_t *si
 	return no_wimlib(err);
 }
 
-int ib_wim_tree_bytes(struct ib_wim *m, unsigned index, const char *dir, uint64_t *bytes, struct ib_error *err)
+int ib_wim_tree_bytes(struct ib_wim *m, unsigned index, const char *dir, uint64_t *bytes, uint64_t *entries,
+		      struct ib_error *err)
 {
-	(void)m, (void)index, (void)dir, (void)bytes;
+	(void)m, (void)index, (void)dir, (void)bytes, (void)entries;
 	return no_wimlib(err);
 }
 

@@ -60,8 +60,10 @@ int ib_wim_stat(struct ib_wim *w, unsigned index, const char *path, uint64_t *si
  * from a copy wimlib extracts into a temporary folder in TMPDIR (removed
  * before it returns); 0 when the file is no PE image. */
 int ib_wim_pe_machine_of(struct ib_wim *w, unsigned index, const char *path, uint16_t *machine, struct ib_error *err);
-/* The bytes of the files under dir (recursively) in image index. */
-int ib_wim_tree_bytes(struct ib_wim *w, unsigned index, const char *dir, uint64_t *bytes, struct ib_error *err);
+/* The bytes of the files under dir (recursively) in image index, and how
+ * many files and directories there are. */
+int ib_wim_tree_bytes(struct ib_wim *w, unsigned index, const char *dir, uint64_t *bytes, uint64_t *entries,
+		      struct ib_error *err);
 /* The boot file name a UEFI firmware looks for on this architecture
  * ("bootx64.efi"), or NULL for one Windows does not boot through UEFI. */
 const char *ib_wim_efi_boot_name(int arch_id);

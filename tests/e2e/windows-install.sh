@@ -20,11 +20,12 @@
 #    gets \EFI\Boot\bootaa64.efi; SIGINT while applying is exit 130 with
 #    nothing left;
 #  - bad input is exit 2 before the first write, with nothing left: a wrong
-#    index or edition (the valid ones listed), a corrupt WIM, a partition
-#    too small, an ESP that is not FAT32, an MBR disk, an unattend that is
-#    no XML, a driver (a folder, a virtio-win tree) for another
-#    architecture, an image whose boot
-#    manager is for another architecture than its XML says.
+#    index or edition (the valid ones listed), a corrupt WIM header, a
+#    partition too small, boot files that do not fit the ESP, an ESP that
+#    is not FAT32, an MBR disk, an unattend that is no XML, a driver (a
+#    folder, a virtio-win tree) for another architecture, an image whose
+#    boot manager is for another architecture than its XML says; damaged
+#    file data is exit 2 during the apply, with nothing published.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/e2e/lib-media.sh
@@ -279,6 +280,14 @@ if expect_build_rc 2; then
 fi
 recipe small "$M/lzx.wim" 1 "" gpt fat32 150MiB
 refused "a partition too small" small "needs"
+rm -rf "$T/bigfont"
+cp -a "$M/tree" "$T/bigfont"
+head -c $((110 << 20)) /dev/zero >"$T/bigfont/Windows/Boot/Fonts/big_boot.ttf"
+wimlib-imagex capture "$T/bigfont" "$W/bigfont.wim" "Windows 10 Pro" >/dev/null 2>&1 || die "capture bigfont"
+rm -rf "$T/bigfont"
+chown "$NOBODY:$NOBODY" "$W/bigfont.wim"
+recipe espsmall "$W/bigfont.wim"
+refused "boot files larger than the ESP" espsmall "the ESP p1 has"
 recipe espfat16 "$M/lzx.wim" 1 "" gpt fat16
 refused "an ESP that is FAT16" espfat16 "must be FAT32"
 recipe mbr "$M/lzx.wim" 1 "" mbr
