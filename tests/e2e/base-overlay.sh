@@ -119,17 +119,23 @@ assert_contains "missing base: named" "base.qcow2 is missing" "$T/err.txt"
 cp "$T/base.keep" "$R/base.qcow2"
 chown "$NOBODY:$NOBODY" "$R/base.qcow2"
 
+# Build full.yml into $OUT in the background (pid) until qemu-nbd serves
+# (seen=1) or the build ends first (seen=0).
+build_until_nbd() { # ERRFILE
+	"${UNPRIV[@]}" "$IMGBUILD" build "$R/full.yml" -o "$OUT" >/dev/null 2>"$1" &
+	pid=$!
+	BGPIDS+=("$pid")
+	seen=0
+	for _ in $(seq 1 2000); do
+		[ -n "$(nbd_left)" ] && { seen=1; break; }
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.005
+	done
+}
+
 log "4. the base changed during the build: exit 2, nothing published"
 OUT=$T/w/changed
-"${UNPRIV[@]}" "$IMGBUILD" build "$R/full.yml" -o "$OUT" >/dev/null 2>"$T/chg.err" &
-pid=$!
-BGPIDS+=("$pid")
-seen=0
-for _ in $(seq 1 2000); do
-	[ -n "$(nbd_left)" ] && { seen=1; break; }
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.005
-done
+build_until_nbd "$T/chg.err"
 touch "$R/base.qcow2"
 wait "$pid"
 rc=$?
@@ -146,15 +152,7 @@ assert_eq "no qemu-nbd is left" "" "$(nbd_left)"
 
 log "5. SIGTERM while qemu-nbd serves"
 OUT=$T/w/term
-"${UNPRIV[@]}" "$IMGBUILD" build "$R/full.yml" -o "$OUT" >/dev/null 2>"$T/term.err" &
-pid=$!
-BGPIDS+=("$pid")
-seen=0
-for _ in $(seq 1 2000); do
-	[ -n "$(nbd_left)" ] && { seen=1; break; }
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.005
-done
+build_until_nbd "$T/term.err"
 if [ $seen = 1 ]; then
 	kill -TERM "$pid"
 	wait "$pid"
